@@ -1,0 +1,55 @@
+"""Entry point: the command tree, `--version`, and the exit-code contract.
+
+Exit codes: 0 success; 1 a finding (for example "fake"); 2 a usage or input error,
+printed as one line starting "error:"; 130 interrupted. Anything else is a bug.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from fauxlab import __version__
+from fauxlab.cli import demo, faces, media
+from fauxlab.cli.output import stderr
+from fauxlab.errors import FauxlabError
+
+app = typer.Typer(
+    name="fauxlab",
+    help="A deepfake laboratory: how fakes are made, how they are caught, how media is traced.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Exit codes: 0 ok, 1 finding (e.g. fake), 2 usage or input error, 130 interrupted.",
+)
+app.add_typer(faces.app, name="faces")
+app.add_typer(media.app, name="media")
+app.command("demo")(demo.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"fauxlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """fauxlab: make, catch and trace deepfakes."""
+
+
+def run() -> None:
+    """Console-script entry: expected failures become one line and exit code 2."""
+    try:
+        app()
+    except FauxlabError as exc:
+        stderr.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        stderr.print("interrupted; run the same command again to resume where it stopped")
+        sys.exit(130)

@@ -1,0 +1,192 @@
+"""`fauxlab faces extract`: aligned face crops plus a `faces.jsonl` index, resumable.
+
+The output folder holds one PNG per face and `faces.jsonl`, one JSON record per line:
+  {"type": "settings", ...}   the crop size, margin, backend; a later run must match it
+  {"type": "face", ...}       a crop: its file, source, frame, time, box, landmarks, transform
+  {"type": "source", ...}     a finished source file, with its frame and face counts
+Face ids are derived from the source's content hash, frame and track, so a second run
+skips finished sources, rewrites no face it already has, and a crash loses at most the
+line being written (a torn last line is dropped on resume).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from fauxlab.errors import FauxlabError, OutputExistsError
+from fauxlab.faces.align import align, warp
+from fauxlab.faces.pipeline import FaceOptions, faces_in_file
+from fauxlab.fileio import sha256_file
+from fauxlab.media import Sampling
+from fauxlab.media.images import RGBImage
+
+INDEX_NAME = "faces.jsonl"
+Progress = Callable[[Path, int], None]  # (source, frames seen so far)
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    size: int = 256
+    margin: float = 0.25
+    backend: str = "mediapipe"
+    max_faces: int = 2
+    track: bool = True
+
+
+@dataclass
+class ExtractSummary:
+    out: str
+    sources: int = 0
+    sources_already_done: int = 0
+    sources_without_face: list[str] = field(default_factory=list)
+    frames: int = 0
+    faces_written: int = 0
+    faces_already_present: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Index:
+    """The jsonl index: what is already done, and appending one durable line at a time."""
+
+    def __init__(self, folder: Path, settings: ExtractSettings) -> None:
+        self.path = folder / INDEX_NAME
+        self.face_ids: set[str] = set()
+        self.done_sources: set[str] = set()
+        if self.path.exists():
+            self._load(settings)
+        else:
+            if folder.exists() and any(folder.iterdir()):
+                raise OutputExistsError(
+                    f"{folder}: exists and is not a fauxlab faces folder (no {INDEX_NAME}); "
+                    "choose an empty or new --out"
+                )
+            folder.mkdir(parents=True, exist_ok=True)
+            self.append({"type": "settings", **asdict(settings)})
+
+    def _load(self, settings: ExtractSettings) -> None:
+        raw = self.path.read_bytes()
+        complete, _, torn = raw.rpartition(b"\n")
+        if torn:  # killed mid-line: drop the fragment so the file is valid jsonl again
+            with self.path.open("r+b") as handle:
+                handle.truncate(len(complete) + 1 if complete else 0)
+        for number, line in enumerate(complete.decode().splitlines(), 1):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise FauxlabError(
+                    f"{self.path}:{number}: not valid JSON; the index is damaged"
+                ) from exc
+            kind = record.get("type")
+            if kind == "settings":
+                saved = {k: record.get(k) for k in asdict(settings)}
+                if saved != asdict(settings):
+                    raise FauxlabError(
+                        f"{self.path.parent} was made with {saved}; this run asks for "
+                        f"{asdict(settings)}. Use those options to resume, or another --out"
+                    )
+            elif kind == "face":
+                self.face_ids.add(record["id"])
+            elif kind == "source":
+                self.done_sources.add(record["sha256"])
+
+    def append(self, record: dict[str, Any]) -> None:
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def _write_png(path: Path, rgb: RGBImage) -> None:
+    partial = path.with_name(f".{path.stem}.partial.png")
+    if not cv2.imwrite(str(partial), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+                       [cv2.IMWRITE_PNG_COMPRESSION, 3]):  # fmt: skip
+        raise FauxlabError(f"{path}: could not be written (disk full or no permission?)")
+    partial.replace(path)
+
+
+def extract_faces(
+    sources: list[Path],
+    out: Path,
+    settings: ExtractSettings | None = None,
+    sampling: Sampling | None = None,
+    progress: Progress | None = None,
+) -> ExtractSummary:
+    """Align every face of every source into `out`, continuing any earlier run there."""
+    settings = settings or ExtractSettings()
+    index = _Index(out, settings)
+    summary = ExtractSummary(out=str(out))
+    options = FaceOptions(
+        backend=settings.backend, max_faces=settings.max_faces, track=settings.track
+    )
+    for source in sources:
+        summary.sources += 1
+        digest = sha256_file(source)
+        if digest in index.done_sources:
+            summary.sources_already_done += 1
+            continue
+        frames = faces_found = 0
+        for frame in faces_in_file(source, sampling, options):
+            frames += 1
+            for face in frame.faces:
+                faces_found += 1
+                face_id = f"{source.stem}-{digest[:8]}_f{frame.index:06d}_t{max(face.track_id, 0)}"
+                if face_id in index.face_ids:
+                    summary.faces_already_present += 1
+                    continue
+                alignment = align(face.landmarks, settings.size, settings.margin)
+                _write_png(out / f"{face_id}.png", warp(frame.image, alignment))
+                record = {
+                    "type": "face",
+                    "id": face_id,
+                    "file": f"{face_id}.png",
+                    "source": str(source),
+                    "source_sha256": digest,
+                    "frame": frame.index,
+                    "time": round(frame.time, 4),
+                    "track_id": face.track_id,
+                    "box": [round(v, 2) for v in face.box],
+                    "score": round(face.score, 4),
+                    "landmarks": np.round(face.landmarks, 2).tolist(),
+                    "aligned_landmarks": np.round(alignment.to_crop(face.landmarks), 2).tolist(),
+                    "transform": alignment.to_list(),
+                }
+                index.append(record)
+                index.face_ids.add(face_id)
+                summary.faces_written += 1
+            if progress is not None:
+                progress(source, frames)
+        summary.frames += frames
+        if faces_found == 0:
+            summary.sources_without_face.append(str(source))
+        index.append(
+            {"type": "source", "source": str(source), "sha256": digest, "frames": frames,
+             "faces": faces_found, "status": "done" if faces_found else "no_face"}
+        )  # fmt: skip
+        index.done_sources.add(digest)
+    return summary
+
+
+def read_index(folder: Path) -> list[dict[str, Any]]:
+    """The face records of an extraction folder, for the tools that train on it."""
+    path = folder / INDEX_NAME
+    if not path.is_file():
+        raise FauxlabError(f"{folder}: no {INDEX_NAME}; make it with `fauxlab faces extract`")
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a torn last line from an interrupted run
+        if record.get("type") == "face":
+            records.append(record)
+    return records

@@ -1,0 +1,113 @@
+"""Decide what a path is (image, video, folder) before any decoder touches it."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+
+from fauxlab.errors import InputError, UnsupportedFormatError
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv"})
+MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
+
+# Leading bytes of each container we accept, so a renamed file is still recognised.
+_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
+    (b"\xff\xd8\xff", 0, "image"),  # JPEG
+    (b"\x89PNG\r\n\x1a\n", 0, "image"),
+    (b"BM", 0, "image"),
+    (b"\x1a\x45\xdf\xa3", 0, "video"),  # Matroska / WebM
+)
+_RIFF_KINDS = {b"WEBP": "image", b"AVI ": "video"}  # RIFF....WEBP, RIFF....AVI
+# ISO BMFF brands that are still images (HEIF, AVIF), not video, though they share `ftyp`
+_STILL_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif"})
+
+
+class MediaKind(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+def _sniff(path: Path) -> MediaKind | None:
+    """The kind the file's leading bytes announce, or None when they announce nothing we read."""
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    for signature, offset, kind in _SIGNATURES:
+        if head[offset : offset + len(signature)] == signature:
+            return MediaKind(kind)
+    if head[:4] == b"RIFF" and head[8:12] in _RIFF_KINDS:
+        return MediaKind(_RIFF_KINDS[head[8:12]])
+    if head[4:8] == b"ftyp":  # mp4, mov, m4v: unless the brand says HEIF/AVIF still image
+        return None if head[8:12] in _STILL_BRANDS else MediaKind.VIDEO
+    return None
+
+
+def check_readable_file(path: Path) -> None:
+    """Raise an `InputError` that says exactly why `path` cannot be read."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, expected a file")
+    if not path.is_file():  # a pipe or a device: opening it could block or never end
+        raise InputError(f"{path}: not a regular file")
+    try:
+        size = path.stat().st_size
+        with path.open("rb"):
+            pass
+    except PermissionError as exc:
+        raise InputError(f"{path}: permission denied") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if size == 0:
+        raise InputError(f"{path}: the file is empty")
+
+
+def media_kind(path: Path) -> MediaKind:
+    """Classify a file by its content, falling back to its suffix; reject anything else."""
+    check_readable_file(path)
+    sniffed = _sniff(path)
+    if sniffed is not None:
+        return sniffed
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        return MediaKind.IMAGE
+    if suffix in VIDEO_SUFFIXES:
+        return MediaKind.VIDEO
+    supported = ", ".join(sorted(MEDIA_SUFFIXES))
+    raise UnsupportedFormatError(
+        f"{path}: not an image or video fauxlab can read (supported: {supported})"
+    )
+
+
+def _walk_media(folder: Path) -> list[Path]:
+    """Media files under `folder`, sorted, skipping hidden files and folders (names that
+    start with a dot: editor backups, `._name` resource forks, our own partial outputs)
+    and not following links to folders, so a link loop cannot trap the walk."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(
+            Path(root, name)
+            for name in sorted(files)
+            if not name.startswith(".") and Path(name).suffix.lower() in MEDIA_SUFFIXES
+        )
+    return [p for p in found if p.is_file()]
+
+
+def expand_inputs(paths: list[Path]) -> list[Path]:
+    """Files given directly, plus every media file found recursively in given folders.
+
+    Files named directly must be media (an error otherwise); inside folders, other
+    files are skipped quietly, as `find`-style tools do. Paths come back resolved
+    (absolute), each once, in the order given and sorted within each folder.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(_walk_media(path))
+        else:
+            media_kind(path)
+            found.append(path)
+    unique: dict[Path, None] = dict.fromkeys(p.resolve() for p in found)
+    return list(unique)

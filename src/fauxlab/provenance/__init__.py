@@ -1,0 +1,1 @@
+"""Provenance: watermark, content credentials and the transparency ledger."""
