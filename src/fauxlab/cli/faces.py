@@ -12,10 +12,12 @@ from fauxlab.faces import BACKEND_NAMES, ExtractSettings, FaceOptions, extract_f
 from fauxlab.faces.draw import annotate, contact_sheet
 from fauxlab.media import MediaKind, Sampling, VideoWriter, expand_inputs, media_kind, probe_video
 from fauxlab.media import write_image as save_image
+from fauxlab.media.images import DEFAULT_MAX_PIXELS
 
 app = typer.Typer(help="Detect, track, align and extract faces.", no_args_is_help=True)
 
 BACKEND_HELP = f"Face backend: {', '.join(BACKEND_NAMES)}."
+MAX_PIXELS_HELP = "Refuse images or frames larger than this many pixels (decompression bombs)."
 
 
 def _sampling(sample: str, fps: float | None) -> Sampling:
@@ -44,6 +46,7 @@ def extract(
     sample: str = typer.Option("all", help="Video frames: all, every:N, count:N or fps:F."),
     backend: str = typer.Option("mediapipe", help=BACKEND_HELP),
     max_faces: int = typer.Option(2, help="Most faces tracked per frame."),
+    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, help=MAX_PIXELS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Aligned face crops (PNG) and faces.jsonl; run again to resume where it stopped.
@@ -70,7 +73,9 @@ def extract(
                 last[:] = [source]
             bar.update(task, description=f"{source.name} frame {frames}")
 
-        summary = extract_faces(sources, out, settings, _sampling(sample, fps), advance)
+        summary = extract_faces(
+            sources, out, settings, _sampling(sample, fps), advance, max_pixels=max_pixels
+        )
     if as_json:
         print_json(summary.to_dict())
     else:
@@ -94,6 +99,7 @@ def show(
     frames: int = typer.Option(8, help="Frames on a video's contact sheet."),
     backend: str = typer.Option("mediapipe", help=BACKEND_HELP),
     max_faces: int = typer.Option(2, help="Most faces tracked per frame."),
+    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, help=MAX_PIXELS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Also print the faces found as JSON."),
 ) -> None:
     """Draw boxes, landmarks and track ids for a visual check. Exits 1 if no face is found."""
@@ -102,13 +108,13 @@ def show(
         raise OutputExistsError(f"{out}: already exists; choose another path or remove it first")
     if out.suffix.lower() not in {".png", ".jpg", ".jpeg", ".webp", ".mp4"}:
         raise InputError(f"{out}: write a .png (picture) or .mp4 (annotated video)")
-    options = FaceOptions(backend=backend, max_faces=max_faces)
+    options = FaceOptions(backend=backend, max_faces=max_faces, max_pixels=max_pixels)
     kind = media_kind(path)
     found: list[dict[str, object]] = []
     if out.suffix.lower() == ".mp4":
         if kind is not MediaKind.VIDEO:
             raise InputError(f"{path}: an annotated .mp4 needs a video input; use a .png output")
-        info = probe_video(path)
+        info = probe_video(path, max_pixels)
         with VideoWriter(out, info.fps, audio_from=path) as writer, progress_bar() as bar:
             task = bar.add_task("annotating", total=info.frame_count or None)
             for frame in faces_in_file(path, None, options):
@@ -116,11 +122,10 @@ def show(
                 found.extend({"frame": frame.index, **f.to_dict()} for f in frame.faces)
                 bar.advance(task)
     else:
-        chosen = (
-            Sampling("count", frames).selector(probe_video(path).duration)
-            if kind is MediaKind.VIDEO
-            else None
-        )
+        chosen = None
+        if kind is MediaKind.VIDEO:
+            info = probe_video(path, max_pixels)
+            chosen = Sampling("count", frames).selector(info.duration, info.frame_count)
         pictures = []
         for frame in faces_in_file(path, None, options):
             if chosen is None or chosen.wants(frame.index, frame.time):

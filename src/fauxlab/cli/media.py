@@ -9,6 +9,7 @@ import typer
 
 from fauxlab.cli.output import print_json, stdout
 from fauxlab.media import MediaKind, media_kind, probe_video, read_image
+from fauxlab.media.images import DEFAULT_MAX_PIXELS
 
 app = typer.Typer(help="Inspect media files.", no_args_is_help=True)
 
@@ -16,12 +17,13 @@ app = typer.Typer(help="Inspect media files.", no_args_is_help=True)
 @app.command("info")
 def info(
     path: Path = typer.Argument(..., help="An image or video file."),
+    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, help="Refuse media larger than this."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
     """Size, duration, codecs and audio of a file, read without processing it."""
     kind = media_kind(path)
     if kind is MediaKind.IMAGE:
-        height, width = read_image(path).shape[:2]
+        height, width = read_image(path, max_pixels).shape[:2]
         data: dict[str, object] = {
             "path": str(path),
             "kind": "image",
@@ -29,7 +31,7 @@ def info(
             "height": height,
         }
     else:
-        data = {"kind": "video", **asdict(probe_video(path))}
+        data = {"kind": "video", **asdict(probe_video(path, max_pixels))}
         data["path"] = str(path)
     if as_json:
         print_json(data)

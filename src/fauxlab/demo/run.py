@@ -107,7 +107,7 @@ def run_demo(out: Path) -> DemoResult:
     sheet_frames = []
     tracks: set[int] = set()
     found = 0
-    selector = Sampling("count", 8).selector(info.duration)
+    selector = Sampling("count", 8).selector(info.duration, info.frame_count)
     for frame in faces_in_video(clip):
         found += bool(frame.faces)
         tracks.update(f.track_id for f in frame.faces)

@@ -13,8 +13,6 @@ BENCHMARKS.md has the comparison that made mediapipe the default.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Protocol
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging is noise for users
@@ -42,59 +40,96 @@ class FaceBackend(Protocol):
     def close(self) -> None: ...
 
 
-@contextmanager
-def _quiet_native_stderr() -> Iterator[None]:
-    """Silence C++ start-up chatter (TFLite, absl) that Python's logging cannot reach."""
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 class MediaPipeBackend:
+    """FaceMesh with iris (478 points), counted and scored by BlazeFace on keyframes.
+
+    FaceMesh's video graph tracks faces from the previous frame's landmarks, but runs its
+    detector on every frame while it holds fewer faces than it was built for. So the graph
+    is built for as many faces as the keyframe detector last counted (at most `max_faces`),
+    and rebuilt when that count changes: one talking head costs one tracked mesh per frame,
+    and a second person who walks in is picked up at the next keyframe.
+    """
+
     name = "mediapipe"
 
     def __init__(
-        self, max_faces: int = 2, video: bool = False, min_confidence: float = 0.5
+        self,
+        max_faces: int = 2,
+        video: bool = False,
+        min_confidence: float = 0.5,
+        keyframe_interval: int = 10,
     ) -> None:
         import mediapipe as mp
 
         filter_native_stderr()
-        with _quiet_native_stderr():
-            self._mesh: Any = mp.solutions.face_mesh.FaceMesh(
-                static_image_mode=not video,
-                max_num_faces=max_faces,
-                refine_landmarks=True,
-                min_detection_confidence=min_confidence,
-                min_tracking_confidence=min_confidence,
-            )
+        self._mp = mp
+        self._video = video
+        self._max_faces = max_faces
         self._min_confidence = min_confidence
-        self._warmed_up = False
+        self._interval = keyframe_interval
+        self._detector: Any = mp.solutions.face_detection.FaceDetection(
+            model_selection=1, min_detection_confidence=min_confidence
+        )
+        self._mesh: Any = None
+        self._mesh_faces = 0
+        self._frame = 0
+        self._scored: list[tuple[Box, float]] = []
+
+    def _build_mesh(self, faces: int) -> None:
+        if self._mesh is not None:
+            self._mesh.close()
+        self._mesh = self._mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=not self._video,
+            max_num_faces=faces,
+            refine_landmarks=True,
+            min_detection_confidence=self._min_confidence,
+            min_tracking_confidence=self._min_confidence,
+        )
+        self._mesh_faces = faces
+
+    def _keyframe(self, image: RGBImage) -> None:
+        height, width = image.shape[:2]
+        found = self._detector.process(image).detections or []
+        self._scored = []
+        for detection in found:
+            box = detection.location_data.relative_bounding_box
+            x0, y0 = box.xmin * width, box.ymin * height
+            x1, y1 = x0 + box.width * width, y0 + box.height * height
+            self._scored.append(((x0, y0, x1, y1), float(detection.score[0])))
+        if not self._video:  # stills: one graph for up to max_faces, built once
+            if self._mesh is None:
+                self._build_mesh(self._max_faces)
+            return
+        wanted = min(max(len(found), 1), self._max_faces)
+        if self._mesh is None or wanted != self._mesh_faces:
+            self._build_mesh(wanted)
+
+    def _score(self, box: Box) -> float:
+        """The keyframe detector's score for the detection centred inside this face."""
+        for (x0, y0, x1, y1), score in self._scored:
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            if box[0] <= cx <= box[2] and box[1] <= cy <= box[3]:
+                return score
+        return self._min_confidence  # tracked without a fresh detection: it passed tracking
 
     def detect(self, image: RGBImage) -> list[Face]:
+        image = np.ascontiguousarray(image)
+        if not self._video or self._frame % self._interval == 0:
+            self._keyframe(image)
+        self._frame += 1
         height, width = image.shape[:2]
-        if not self._warmed_up:
-            with _quiet_native_stderr():
-                result = self._mesh.process(np.ascontiguousarray(image))
-            self._warmed_up = True
-        else:
-            result = self._mesh.process(np.ascontiguousarray(image))
+        result = self._mesh.process(image)
         faces: list[Face] = []
         for found in result.multi_face_landmarks or []:
             mesh = np.array([(p.x * width, p.y * height) for p in found.landmark], dtype=np.float32)
-            landmarks = mesh_to_68(mesh)
-            # FaceMesh exposes no per-face score; every face it returns passed the detector's
-            # and the tracker's confidence threshold, which is what we report.
-            faces.append(Face(box_of(mesh), landmarks, self._min_confidence, self.name, mesh=mesh))
+            box = box_of(mesh)
+            faces.append(Face(box, mesh_to_68(mesh), self._score(box), self.name, mesh=mesh))
         return faces
 
     def close(self) -> None:
-        self._mesh.close()
+        if self._mesh is not None:
+            self._mesh.close()
+        self._detector.close()
 
 
 class _DlibLandmarks:

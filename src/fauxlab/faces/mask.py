@@ -54,20 +54,20 @@ def face_mask(
     return feather(_fill_hull(points, shape), feather_ratio * _face_scale(landmarks))
 
 
-def _region_mask(points: Points, shape: tuple[int, ...], grow: float, scale: float) -> Mask:
+def _region_mask(points: Points, shape: tuple[int, ...], grow: float) -> Mask:
     centre = points.mean(0)
     grown = centre + (points - centre) * (1 + grow)
-    return feather(_fill_hull(grown, shape), 0.1 * scale)
+    extent = float((grown.max(0) - grown.min(0)).min())  # an eye is short: feather by its height
+    return feather(_fill_hull(grown, shape), 0.3 * extent)
 
 
 def eyes_mask(landmarks: Points, shape: tuple[int, ...], grow: float = 0.6) -> Mask:
     """Both eyes with some lid around them (where swap losses add weight)."""
-    scale = _face_scale(landmarks)
-    right = _region_mask(landmarks[RIGHT_EYE], shape, grow, scale)
-    left = _region_mask(landmarks[LEFT_EYE], shape, grow, scale)
+    right = _region_mask(landmarks[RIGHT_EYE], shape, grow)
+    left = _region_mask(landmarks[LEFT_EYE], shape, grow)
     return np.maximum(right, left)
 
 
 def mouth_mask(landmarks: Points, shape: tuple[int, ...], grow: float = 0.3) -> Mask:
     """The lips and the mouth opening."""
-    return _region_mask(landmarks[OUTER_LIPS], shape, grow, _face_scale(landmarks))
+    return _region_mask(landmarks[OUTER_LIPS], shape, grow)

@@ -6,7 +6,7 @@ import os
 from enum import StrEnum
 from pathlib import Path
 
-from fauxlab.errors import InputError, UnsupportedFormatError
+from fauxlab.errors import CorruptMediaError, InputError, UnsupportedFormatError
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv"})
@@ -44,7 +44,8 @@ def _sniff(path: Path) -> MediaKind | None:
 
 
 def check_readable_file(path: Path) -> None:
-    """Raise an `InputError` that says exactly why `path` cannot be read."""
+    """Raise an `InputError` that says exactly why `path` cannot be read
+    (`CorruptMediaError`, a kind of `InputError`, for an empty file)."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
@@ -60,7 +61,7 @@ def check_readable_file(path: Path) -> None:
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     if size == 0:
-        raise InputError(f"{path}: the file is empty")
+        raise CorruptMediaError(f"{path}: the file is empty")
 
 
 def media_kind(path: Path) -> MediaKind:
@@ -86,13 +87,13 @@ def _walk_media(folder: Path) -> list[Path]:
     and not following links to folders, so a link loop cannot trap the walk."""
     found: list[Path] = []
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
         found.extend(
             Path(root, name)
-            for name in sorted(files)
+            for name in files
             if not name.startswith(".") and Path(name).suffix.lower() in MEDIA_SUFFIXES
         )
-    return [p for p in found if p.is_file()]
+    return sorted(p for p in found if p.is_file())
 
 
 def expand_inputs(paths: list[Path]) -> list[Path]:

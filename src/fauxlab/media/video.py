@@ -34,6 +34,8 @@ from fauxlab.media.sampling import Sampling
 # "mp3float"); anything else is re-encoded to AAC.
 _MP4_AUDIO_COPY = frozenset({"aac", "mp3", "mp3float", "alac", "opus", "ac3", "eac3", "flac"})
 _OUTPUT_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov"}
+_AAC_LAYOUTS = frozenset({"mono", "stereo", "3.0", "4.0", "5.0", "5.1", "7.1"})
+_AAC_LAYOUT_BY_CHANNELS = {1: "mono", 2: "stereo", 3: "3.0", 4: "4.0", 5: "5.0", 6: "5.1", 8: "7.1"}
 # The output video clock: 90 kHz, as in MPEG, holds 24, 25, 30 and 30000/1001 fps exactly
 # and keeps a variable-rate source's own timestamps to within 11 µs.
 _TICKS = 90_000
@@ -118,10 +120,12 @@ def _rotation(frame: Any) -> int:
 
 
 def _upright(frame: Any, rotation: int) -> NDArray[np.uint8]:
+    """The frame as an RGB array that owns its memory, C-contiguous (PyAV returns a strided
+    view when a row's bytes are padded, which OpenCV cannot draw on), rotated upright."""
     rgb: NDArray[np.uint8] = frame.to_ndarray(format="rgb24")
     if rotation:
-        rgb = np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))
-    return rgb
+        rgb = np.rot90(rgb, k=rotation // 90)
+    return np.ascontiguousarray(rgb)
 
 
 def _first_frame(container: Any, stream: Any, path: Path) -> Any:
@@ -156,6 +160,8 @@ def probe_video(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> VideoInfo:
         else:
             duration = 0.0
         frame_count = stream.frames or round(duration * fps)
+        if duration <= 0 and frame_count > 0:
+            duration = frame_count / fps
         audio = container.streams.audio[0] if container.streams.audio else None
         audio_context = audio.codec_context if audio is not None else None
         codec = stream.codec_context.name
@@ -178,12 +184,17 @@ def probe_video(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> VideoInfo:
     )
 
 
+def _is_flush(packet: Any) -> bool:
+    """The empty packet PyAV's demuxer ends with, to flush the decoder."""
+    return packet.dts is None and packet.size == 0
+
+
 def _count_packets(path: Path) -> int:
     """Frames in a video whose header does not say (Matroska, WebM): count its packets."""
     with _open(path) as container:
         stream = _video_stream(container, path)
         try:
-            return sum(1 for packet in container.demux(stream) if packet.size > 0)
+            return sum(1 for packet in container.demux(stream) if not _is_flush(packet))
         except av.error.FFmpegError as exc:
             raise CorruptMediaError(f"{path}: video data is corrupt ({exc})") from exc
 
@@ -199,24 +210,24 @@ def iter_frames(
     """
     info = probe_video(path, max_pixels)
     sampling = sampling or Sampling()
-    total: int | None = None
-    if sampling.mode == "count":
-        total = info.frame_count if _header_counts_frames(info) else _count_packets(path)
-    selector = sampling.selector(info.duration, total)
-    wanted = selector.target
     decoded = packets = kept = 0
     last: tuple[int, float, Any] | None = None  # the latest frame not kept, for "count"
     with _open(path) as container:
         stream = _video_stream(container, path)
         stream.codec_context.thread_type = "AUTO"
-        expected = stream.frames or 0
+        expected = stream.frames or 0  # mp4, mov and avi list their frames; Matroska does not
+        total = None
+        if sampling.mode == "count":
+            total = expected or _count_packets(path)
+        selector = sampling.selector(info.duration, total)
+        wanted = selector.target
         demuxed = container.demux(stream)
         while True:
             try:
                 packet = next(demuxed, None)
                 if packet is None:
                     break
-                if packet.size > 0:
+                if not _is_flush(packet):
                     packets += 1
                 frames = packet.decode()  # the final empty packet flushes the decoder
             except av.error.FFmpegError as exc:
@@ -246,9 +257,18 @@ def iter_frames(
         )
 
 
-def _header_counts_frames(info: VideoInfo) -> bool:
-    """Whether `frame_count` came from the container's own count (mp4, mov, avi)."""
-    return info.container.startswith("mov") or info.container == "avi"
+def _aac_settings(context: Any) -> tuple[int, str]:
+    """A sample rate and channel layout the AAC encoder takes, as close to the source's as
+    it allows (an unnamed "2 channels" layout, as Matroska PCM has, becomes "stereo")."""
+    rates = av.codec.Codec("aac", "w").audio_rates or ()
+    rate = int(context.sample_rate)
+    if rates and rate not in rates:
+        rate = min(rates, key=lambda r: (abs(r - rate), -r))
+    name = context.layout.name
+    if name in _AAC_LAYOUTS:
+        return rate, name
+    channels = context.layout.nb_channels
+    return rate, _AAC_LAYOUT_BY_CHANNELS.get(channels, "stereo")
 
 
 class VideoWriter:
@@ -290,6 +310,7 @@ class VideoWriter:
         self._last_time: Fraction | None = None
         self._frames = 0
         self._source: Any = None
+        self._audio_path = audio_from
         self._audio_out: Any = None
         self._audio_packets: Iterator[Any] | None = None
         self._transcode_audio = False
@@ -323,8 +344,9 @@ class VideoWriter:
             self._audio_out = self._out.add_stream_from_template(audio_in)
         elif context is not None:
             self._transcode_audio = True
-            self._audio_out = self._out.add_stream("aac", rate=context.sample_rate)
-            self._audio_out.codec_context.layout = context.layout
+            rate, layout = _aac_settings(context)
+            self._audio_out = self._out.add_stream("aac", rate=rate)
+            self._audio_out.codec_context.layout = layout
         else:
             raise UnsupportedFormatError(f"{source}: no decoder for this file's audio codec")
         self._audio_packets = self._source.demux(audio_in)
@@ -351,6 +373,8 @@ class VideoWriter:
         height, width = array.shape[:2]
         even = array[: height - height % 2, : width - width % 2]  # yuv420p needs even sizes
         size = (even.shape[1], even.shape[0])
+        if min(size) < 2:
+            raise ValueError(f"frame of {width}x{height} pixels is too small to encode")
         if self._video is None:
             self._open_video(*size)
         elif size != self._size:
@@ -376,14 +400,10 @@ class VideoWriter:
         or all of it for None; the muxer interleaves the streams by time."""
         if self._audio_packets is None:
             return
-        for packet in self._audio_packets:
-            if packet.pts is None and packet.size == 0:  # the demuxer's final empty packet
-                if self._transcode_audio:
-                    self._encode_audio(packet)  # flushes the decoder
-                continue
+        while (packet := self._next_audio_packet()) is not None:
             if self._transcode_audio:
-                self._encode_audio(packet)
-            else:
+                self._encode_audio(packet)  # the final empty packet flushes the decoder
+            elif not _is_flush(packet):
                 packet.stream = self._audio_out
                 self._out.mux(packet)
             if (
@@ -394,8 +414,20 @@ class VideoWriter:
             ):
                 return
 
+    def _next_audio_packet(self) -> Any:
+        if self._audio_packets is None:
+            return None
+        try:
+            return next(self._audio_packets, None)
+        except av.error.FFmpegError as exc:
+            raise CorruptMediaError(f"{self._audio_path}: audio data is corrupt ({exc})") from exc
+
     def _encode_audio(self, packet: Any) -> None:
-        for decoded in packet.decode():
+        try:
+            frames = packet.decode()
+        except av.error.FFmpegError as exc:
+            raise CorruptMediaError(f"{self._audio_path}: audio data is corrupt ({exc})") from exc
+        for decoded in frames:
             for out_packet in self._audio_out.encode(decoded):
                 self._out.mux(out_packet)
 

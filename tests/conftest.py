@@ -1,0 +1,81 @@
+"""Shared fixtures: where the real media lives, and a few picks from it.
+
+The shared data folder is never copied into the repository; tests read it in place and
+write whatever they derive from it under `tmp_path`. Set FAUXLAB_DATA to point at it;
+by default it is `../shared/data` next to the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+
+# Short clips first, so the tests stay quick; the last ones are fallbacks.
+_WITH_AUDIO = ("voxceleb-1.mp4", "voxceleb-2.mp4", "hdtf-1.mp4", "liveportrait-d6.mp4")
+_WITHOUT_AUDIO = ("liveportrait-d0.mp4", "liveportrait-d13.mp4")
+
+
+def _has_audio(path: Path) -> bool:
+    with av.open(str(path)) as container:
+        return bool(container.streams.audio)
+
+
+def _pick_video(folder: Path, preferred: tuple[str, ...], audio: bool) -> Path | None:
+    names = [*preferred, *sorted(p.name for p in folder.glob("*.mp4") if p.name not in preferred)]
+    for name in names:
+        path = folder / name
+        if path.is_file() and _has_audio(path) == audio:
+            return path
+    return None
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The read-only shared data folder (FAUXLAB_DATA, default ../shared/data)."""
+    folder = Path(os.environ.get("FAUXLAB_DATA", DEFAULT_DATA)).expanduser()
+    if not folder.is_dir():
+        pytest.skip(f"shared data folder {folder} not found; set FAUXLAB_DATA to point at it")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def shared_videos(shared_data: Path) -> Path:
+    folder = shared_data / "videos"
+    if not any(folder.glob("*.mp4")):
+        pytest.skip(f"no .mp4 videos in {folder}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def video_with_audio(shared_videos: Path) -> Path:
+    """A short real talking-head clip with an AAC sound track."""
+    path = _pick_video(shared_videos, _WITH_AUDIO, audio=True)
+    if path is None:
+        pytest.skip(f"no video with audio in {shared_videos}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def video_without_audio(shared_videos: Path) -> Path:
+    """A real clip with no audio stream at all."""
+    path = _pick_video(shared_videos, _WITHOUT_AUDIO, audio=False)
+    if path is None:
+        pytest.skip(f"no video without audio in {shared_videos}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> NDArray[np.uint8]:
+    """skimage's 512x512 RGB astronaut, an image we may ship."""
+    from skimage import data
+
+    image: NDArray[np.uint8] = data.astronaut()
+    return image
