@@ -13,11 +13,11 @@ Then the share of frames with a face over every shared talking video (tracking m
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from pathlib import Path
 
+from _common import data_argument
 from fauxlab.faces import ExtractSettings, FaceOptions, extract_faces, faces_in_video
 from fauxlab.media import Sampling, VideoWriter, iter_frames, probe_video
 
@@ -42,10 +42,7 @@ def _head(video: Path, frames: int, folder: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    default_data = Path(
-        os.environ.get("FAUXLAB_DATA", Path(__file__).parents[1] / "../shared/data")
-    )
-    parser.add_argument("--data", type=Path, default=default_data)
+    data_argument(parser)
     parser.add_argument("--video", default="liveportrait-d6.mp4")
     parser.add_argument("--classic-frames", type=int, default=150)
     args = parser.parse_args()

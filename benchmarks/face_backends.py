@@ -19,12 +19,12 @@ is each backend's speed against it.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
+from _common import data_argument
 from fauxlab.faces import make_backend
 from fauxlab.faces.landmarks import LEFT_EYE, RIGHT_EYE
 from fauxlab.media import Sampling, iter_frames
@@ -47,10 +47,7 @@ def _jitter(backend_name: str, video: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    default_data = Path(
-        os.environ.get("FAUXLAB_DATA", Path(__file__).parents[1] / "../shared/data")
-    )
-    parser.add_argument("--data", type=Path, default=default_data)
+    data_argument(parser)
     parser.add_argument("--fps", type=float, default=5.0)
     args = parser.parse_args()
     videos = sorted((args.data / "videos").glob("*.mp4"))

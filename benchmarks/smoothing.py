@@ -10,11 +10,10 @@ deviation is their mean distance from the raw points in % of the face size.
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 
 import numpy as np
 
+from _common import data_argument
 from fauxlab.faces import FaceOptions, faces_in_video
 from fauxlab.faces.track import OneEuroFilter
 
@@ -24,10 +23,7 @@ SETTINGS = ((0.5, 0.5), (1.0, 0.5), (1.0, 5.0), (1.0, 20.0), (2.0, 5.0), (4.0, 2
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    default_data = Path(
-        os.environ.get("FAUXLAB_DATA", Path(__file__).parents[1] / "../shared/data")
-    )
-    parser.add_argument("--data", type=Path, default=default_data)
+    data_argument(parser)
     parser.add_argument("--frames", type=int, default=300)
     args = parser.parse_args()
     tracks = []

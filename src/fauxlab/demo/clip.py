@@ -42,11 +42,11 @@ def render_clip(out: Path, seconds: float = 3.0, size: int = 320) -> Path:
             frames = round(seconds * FPS)
             for i in range(frames):
                 p = i / max(frames - 1, 1)
-                zoom = 1.0 + 0.35 * p
-                angle = 6.0 * math.sin(2 * math.pi * p)
-                centre = (225.0 + 20 * p, 160.0 - 10 * p)  # around the face
+                zoom = 1.8 + 0.4 * p  # a slow push-in on the face
+                angle = 6.0 * math.sin(2 * math.pi * p)  # a gentle head tilt
+                centre = (225.0 + 10 * p, 140.0 - 5 * p)  # the face, drifting a little
                 matrix = cv2.getRotationMatrix2D(centre, angle, zoom)
-                matrix[:, 2] += np.array([256.0, 256.0]) - centre
+                matrix[:, 2] += np.array([256.0, 230.0]) - centre
                 frame = cv2.warpAffine(portrait, matrix, (512, 512), borderMode=cv2.BORDER_REFLECT)
                 writer.write(cv2.resize(frame, (size, size), interpolation=cv2.INTER_AREA), i / FPS)
     finally:
