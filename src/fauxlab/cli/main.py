@@ -11,7 +11,7 @@ import sys
 import typer
 
 from fauxlab import __version__
-from fauxlab.cli import demo, faces, media
+from fauxlab.cli import demo, faces, media, provenance
 from fauxlab.cli.output import stderr
 from fauxlab.errors import FauxlabError
 
@@ -25,7 +25,10 @@ app = typer.Typer(
 )
 app.add_typer(faces.app, name="faces")
 app.add_typer(media.app, name="media")
+app.add_typer(provenance.ledger_app, name="ledger")
 app.command("demo")(demo.demo)
+app.command("seal")(provenance.seal)
+app.command("verify")(provenance.verify)
 
 
 def _version(value: bool) -> None:

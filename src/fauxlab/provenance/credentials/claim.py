@@ -60,7 +60,7 @@ class Claim:
 
     title: str
     model_name: str
-    model_weights_sha256: str
+    model_weights_sha256: str | None  # None: weights unknown (media sealed for another tool)
     watermark_id: int
     ingredients: Sequence[Ingredient] = ()
     ledger_entry_id: int | str | None = None
@@ -75,7 +75,8 @@ class Claim:
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 raise ValueError(f"Claim.{name} must be a non-empty string, got {value!r}")
-        _check_sha256(self.model_weights_sha256, "Claim.model_weights_sha256")
+        if self.model_weights_sha256 is not None:
+            _check_sha256(self.model_weights_sha256, "Claim.model_weights_sha256")
         if isinstance(self.watermark_id, bool) or not isinstance(self.watermark_id, int):
             raise ValueError(f"Claim.watermark_id must be an int, got {self.watermark_id!r}")
         if not 0 <= self.watermark_id < 2**63:

@@ -1,6 +1,29 @@
 """Transparency ledger: an RFC 6962 Merkle log whose proofs any CT verifier can check."""
 
 from fauxlab.provenance.ledger.cache import MerkleTreeCache
+from fauxlab.provenance.ledger.check import CheckProblem, CheckReport
+from fauxlab.provenance.ledger.entries import EntryData, GeneratorInfo, LedgerEntry
+from fauxlab.provenance.ledger.errors import (
+    EntryNotFoundError,
+    ExportError,
+    InvalidEntryError,
+    LedgerCorruptError,
+    LedgerError,
+    LedgerFormatError,
+    LedgerKeyError,
+    LedgerLockedError,
+    LedgerRequestError,
+    LedgerVersionError,
+    WatermarkCollisionError,
+)
+from fauxlab.provenance.ledger.heads import (
+    SignedTreeHead,
+    default_key_path,
+    load_or_create_signing_key,
+    load_signing_key,
+    raw_public_key,
+    verify_head,
+)
 from fauxlab.provenance.ledger.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -20,24 +43,63 @@ from fauxlab.provenance.ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from fauxlab.provenance.ledger.neardup import NearMatch
+from fauxlab.provenance.ledger.proofs import (
+    ConsistencyProof,
+    InclusionProof,
+    verify_consistency_proof,
+    verify_inclusion_proof,
+)
+from fauxlab.provenance.ledger.store import Ledger
+from fauxlab.provenance.ledger.transfer import VerifyResult, verify_export
 
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "LEAF_PREFIX",
     "NODE_PREFIX",
+    "CheckProblem",
+    "CheckReport",
+    "ConsistencyProof",
+    "EntryData",
+    "EntryNotFoundError",
+    "ExportError",
+    "GeneratorInfo",
+    "InclusionProof",
+    "InvalidEntryError",
+    "Ledger",
+    "LedgerCorruptError",
+    "LedgerEntry",
+    "LedgerError",
+    "LedgerFormatError",
+    "LedgerKeyError",
+    "LedgerLockedError",
+    "LedgerRequestError",
+    "LedgerVersionError",
     "MerkleTreeCache",
+    "NearMatch",
     "PerfectNode",
+    "SignedTreeHead",
     "SubtreeRoot",
+    "VerifyResult",
+    "WatermarkCollisionError",
     "consistency_proof",
     "consistency_proof_from",
+    "default_key_path",
     "inclusion_proof",
     "inclusion_proof_from",
     "leaf_hash",
+    "load_or_create_signing_key",
+    "load_signing_key",
     "node_hash",
+    "raw_public_key",
     "root_from_leaf_hashes",
     "split_point",
     "subtree_root_from_perfect",
     "verify_consistency",
+    "verify_consistency_proof",
+    "verify_export",
+    "verify_head",
     "verify_inclusion",
+    "verify_inclusion_proof",
 ]

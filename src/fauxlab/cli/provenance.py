@@ -1,0 +1,226 @@
+"""`fauxlab seal`, `fauxlab verify` and `fauxlab ledger`: mark, check and audit media."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from fauxlab.cli.output import print_json, progress_bar, stdout
+from fauxlab.errors import InputError
+from fauxlab.fileio import sha256_file
+from fauxlab.media import MediaKind, expand_inputs, media_kind
+from fauxlab.provenance.context import Provenance
+from fauxlab.provenance.ledger import Ledger, verify_export
+from fauxlab.provenance.seal import IMAGE_SUFFIXES, ModelInfo, seal_file
+from fauxlab.provenance.verify import VerifyReport, verify_file
+
+LEDGER_HELP = "Ledger file (default: FAUXLAB_LEDGER, else ~/.config/fauxlab/ledger.sqlite)."
+ledger_app = typer.Typer(help="Audit the transparency ledger.", no_args_is_help=True)
+
+
+def seal(
+    path: Path = typer.Argument(..., help="An image or video made by some generator."),
+    generator: str = typer.Option(..., help="The software that made it, e.g. 'sdxl'."),
+    model: str = typer.Option("", help="Model name (default: the generator's name)."),
+    weights: Path | None = typer.Option(None, help="The model's weights file, to record its hash."),
+    source: list[Path] = typer.Option([], help="Media it was made from (repeatable)."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Sealed copy (default NAME.sealed.EXT)."
+    ),
+    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Watermark, sign (C2PA) and record a copy of media made elsewhere."""
+    target = out or _sealed_path(path)
+    info = ModelInfo(
+        name=model or generator,
+        weights_sha256=sha256_file(weights) if weights else None,
+        software=generator,
+        software_version="unknown",
+    )
+    sealed = seal_file(path, target, info, source, provenance=Provenance.default(ledger))
+    if as_json:
+        print_json(sealed.to_dict())
+    else:
+        stdout.print(
+            f"sealed {sealed.path}: watermark id {sealed.watermark_id}, "
+            f"ledger entry {sealed.entry_index}, sha256 {sealed.sha256[:16]}…",
+            highlight=False,
+        )
+
+
+def _sealed_path(path: Path) -> Path:
+    """NAME.sealed.EXT beside the input: images keep a format C2PA can carry, video is mp4."""
+    if media_kind(path) is MediaKind.VIDEO:
+        suffix = ".mp4"
+    else:
+        suffix = path.suffix.lower() if path.suffix.lower() in IMAGE_SUFFIXES else ".png"
+    return path.with_name(f"{path.stem}.sealed{suffix}")
+
+
+def _render(report: VerifyReport) -> None:
+    mark, creds, found = report.watermark, report.credentials, report.ledger
+    verdict = "[bold green]sealed by fauxlab[/]" if report.sealed_by_fauxlab else "no fauxlab seal"
+    stdout.print(f"[bold]{report.path}[/] ({report.kind}): {verdict}", highlight=False)
+    if mark is not None:
+        state = f"found, id {mark.payload}" if mark.found else "not found"
+        stdout.print(
+            f"  watermark    {state} (score {mark.score:.1f}, threshold {mark.threshold:.1f})"
+        )
+    if creds is not None:
+        if not creds.present:
+            state = "none"
+        else:
+            who = "our CA" if creds.signed_by_us else f"{creds.issuer or 'an unknown signer'}"
+            ai = ", says AI-generated" if creds.ai_generated else ""
+            state = f"{'valid' if creds.valid else 'INVALID'}, signed by {who}{ai}"
+        stdout.print(f"  C2PA         {state}", highlight=False)
+    ledger_text = {
+        "exact": "exact match (same bytes)",
+        "watermark": "matched by watermark id",
+        "near": f"near match, PDQ distance {found.distance}",
+        "none": "not recorded",
+        "no-ledger": "no ledger here",
+    }[found.status]
+    if found.entry is not None:
+        proof = "verified" if found.proof_verified else "FAILED"
+        ledger_text += f": entry {found.entry.index}, inclusion proof {proof}"
+    stdout.print(f"  ledger       {ledger_text}", highlight=False)
+    for problem in report.problems:
+        stdout.print(f"  note         {problem}", highlight=False)
+
+
+def verify(
+    inputs: list[Path] = typer.Argument(..., help="Images, videos or folders."),
+    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the reports as JSON."),
+) -> None:
+    """Report each file's watermark, content credentials and ledger record.
+
+    Exits 1 if any file carries a broken (tampered) C2PA manifest or fails its proof.
+    """
+    provenance = Provenance.default(ledger)
+    files = expand_inputs(inputs)
+    if not files:
+        raise InputError("no image or video found in the given inputs")
+    reports = []
+    with progress_bar() as bar:
+        task = bar.add_task("verifying", total=len(files))
+        for path in files:
+            reports.append(verify_file(path, provenance))
+            bar.advance(task)
+    if as_json:
+        print_json([r.to_dict() for r in reports])
+    else:
+        for report in reports:
+            _render(report)
+    if any(r.tampered for r in reports):
+        raise typer.Exit(1)
+
+
+def _open(ledger: Path | None) -> Ledger:
+    provenance = Provenance.default(ledger)
+    if not provenance.ledger_path.exists():
+        raise InputError(f"{provenance.ledger_path}: no ledger yet; seal something first")
+    return provenance.open_ledger()
+
+
+@ledger_app.command("head")
+def head(
+    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The signed tree head: size, root hash, time, signature."""
+    with _open(ledger) as store:
+        signed = store.head()
+    data = signed.to_dict()
+    if as_json:
+        print_json(data)
+    else:
+        for key, value in data.items():
+            stdout.print(f"{key:>12}  {value}", highlight=False)
+
+
+@ledger_app.command("show")
+def show(
+    index: int = typer.Argument(..., help="Entry index."),
+    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+) -> None:
+    """One entry, as recorded (JSON)."""
+    with _open(ledger) as store:
+        print_json(store.get(index).to_dict())
+
+
+@ledger_app.command("prove")
+def prove(
+    index: int = typer.Argument(..., help="Entry index."),
+    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+) -> None:
+    """An inclusion proof for one entry against the current signed head (JSON)."""
+    from fauxlab.provenance.ledger import verify_inclusion_proof
+
+    with _open(ledger) as store:
+        signed = store.head()
+        proof = store.prove(index)
+        ok = verify_inclusion_proof(proof, signed, store.public_key)
+    print_json({"head": signed.to_dict(), "proof": proof.to_dict(), "verified": ok})
+    if not ok:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("check")
+def check(
+    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Recompute every hash and signature; exits 1 and names the first altered entry."""
+    with _open(ledger) as store:
+        report = store.check()
+    if as_json:
+        print_json(
+            {
+                "ok": report.ok,
+                "tree_size": report.tree_size,
+                "first_bad_index": report.first_bad_index,
+                "summary": report.summary(),
+            }
+        )
+    else:
+        stdout.print(report.summary(), highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("export")
+def export(
+    path: Path = typer.Argument(..., help="JSONL file to write."),
+    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+) -> None:
+    """Every entry plus a signed head, as JSONL a third party can verify."""
+    with _open(ledger) as store:
+        signed = store.export(path)
+    stdout.print(f"exported {signed.tree_size} entries to {path}, root {signed.root}")
+
+
+@ledger_app.command("import")
+def import_(
+    path: Path = typer.Argument(..., help="JSONL export to load."),
+    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+) -> None:
+    """Verify an export, then load it into an empty ledger."""
+    provenance = Provenance.default(ledger)
+    with provenance.open_ledger() as store:
+        result = store.import_(path)
+    stdout.print(f"imported {result.tree_size} entries: {result.reason}", highlight=False)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("verify-export")
+def verify_export_command(path: Path = typer.Argument(..., help="JSONL export.")) -> None:
+    """Check an export on its own: rebuild the tree, check the root and signature."""
+    result = verify_export(path)
+    stdout.print(f"{'valid' if result.ok else 'INVALID'}: {result.reason}", highlight=False)
+    if not result.ok:
+        raise typer.Exit(1)

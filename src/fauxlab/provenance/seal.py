@@ -1,0 +1,247 @@
+"""`seal`: the one way fauxlab writes synthetic media. Watermark, C2PA, ledger, in order.
+
+1. the pixels get an invisible watermark carrying a fresh ledger watermark id;
+2. the file gets a signed C2PA manifest saying a trained model made it;
+3. the final bytes are hashed (SHA-256 and PDQ) and appended to the ledger.
+Everything is built in a private temporary folder beside the output. The output appears
+(by hard link, which never replaces an existing file) only when it is complete, and the
+ledger entry is appended only after that, so no entry ever points to a missing or unsealed
+file; if the append fails, the output is removed again. The inputs are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from fauxlab import __version__
+from fauxlab.errors import InputError, OutputExistsError
+from fauxlab.fileio import sha256_file
+from fauxlab.media import Frame, MediaKind, VideoWriter, media_kind, probe_video, read_image
+from fauxlab.media import iter_frames as _iter_frames
+from fauxlab.media import write_image as _write_image
+from fauxlab.media.images import RGBImage
+from fauxlab.provenance import watermark
+from fauxlab.provenance.context import Provenance
+from fauxlab.provenance.credentials import Claim, Ingredient, sign
+from fauxlab.provenance.identity import SigningIdentity
+from fauxlab.provenance.ledger import EntryData, GeneratorInfo, Ledger
+from fauxlab.provenance.phash import pdq_hex, video_pdq
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+VIDEO_SUFFIXES = (".mp4",)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What made the media: a model name and the SHA-256 of its weights (None: unknown).
+
+    `software` names the generating software; fauxlab's own outputs say "fauxlab".
+    """
+
+    name: str
+    weights_sha256: str | None = None
+    software: str = "fauxlab"
+    software_version: str = __version__
+
+
+@dataclass(frozen=True)
+class SealedMedia:
+    path: Path
+    kind: Literal["image", "video"]
+    sha256: str
+    watermark_id: int
+    entry_index: int
+    pdq: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "kind": self.kind,
+            "sha256": self.sha256,
+            "watermark_id": self.watermark_id,
+            "ledger_entry": self.entry_index,
+            "pdq": list(self.pdq),
+        }
+
+
+def _check_output(out: Path, suffixes: tuple[str, ...]) -> None:
+    if out.suffix.lower() not in suffixes:
+        raise InputError(f"{out}: sealed output must end in {', '.join(suffixes)}")
+    if out.exists():
+        raise OutputExistsError(f"{out}: already exists; choose another path or remove it first")
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+
+class _Session:
+    """The identity, the ledger and a private scratch folder for one seal."""
+
+    def __init__(self, out: Path, provenance: Provenance | None) -> None:
+        self.provenance = provenance or Provenance.default()
+        self.identity: SigningIdentity = self.provenance.identity()
+        self.ledger: Ledger = self.provenance.open_ledger(self.identity)
+        self.scratch = Path(tempfile.mkdtemp(prefix=".fauxlab-seal-", dir=out.parent))
+
+    def close(self) -> None:
+        self.ledger.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _publish_and_record(
+    session: _Session,
+    signed: Path,
+    out: Path,
+    entry: EntryData,
+) -> int:
+    """Hard-link the finished file into place (never over an existing one), then record it."""
+    try:
+        os.link(signed, out)
+    except FileExistsError as exc:
+        raise OutputExistsError(f"{out}: appeared while sealing; nothing was written") from exc
+    try:
+        return session.ledger.append(entry).index
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+
+
+def _claim(title: str, model: ModelInfo, watermark_id: int, sources: Sequence[Path]) -> Claim:
+    return Claim(
+        title=title,
+        model_name=model.name,
+        model_weights_sha256=model.weights_sha256,
+        watermark_id=watermark_id,
+        ingredients=[Ingredient.from_file(p) for p in sources],
+        generator=model.software,
+        generator_version=model.software_version,
+    )
+
+
+def _generator(model: ModelInfo) -> GeneratorInfo:
+    return GeneratorInfo(model.software, model.software_version, model.name, model.weights_sha256)
+
+
+def seal_image(
+    image: RGBImage,
+    out: Path,
+    model: ModelInfo,
+    sources: Sequence[Path] = (),
+    *,
+    title: str | None = None,
+    provenance: Provenance | None = None,
+) -> SealedMedia:
+    """Write `image` to `out` (PNG, JPEG or WebP) watermarked, signed and recorded."""
+    _check_output(out, IMAGE_SUFFIXES)
+    session = _Session(out, provenance)
+    try:
+        watermark_id = session.ledger.new_watermark_id()
+        unsigned = session.scratch / f"unsigned{out.suffix}"
+        _write_image(unsigned, watermark.embed(image, watermark_id))
+        signed = session.scratch / f"signed{out.suffix}"
+        claim = _claim(title or out.stem, model, watermark_id, sources)
+        sign(unsigned, signed, claim, session.identity)
+        digest = sha256_file(signed)
+        pdq = (pdq_hex(read_image(signed)),)
+        entry = EntryData(
+            sha256=digest,
+            pdq=pdq,
+            kind="image",
+            generator=_generator(model),
+            watermark_id=watermark_id,
+            sources=[sha256_file(p) for p in sources],
+            file_name=out.name,
+        )
+        index = _publish_and_record(session, signed, out, entry)
+        return SealedMedia(out, "image", digest, watermark_id, index, pdq)
+    finally:
+        session.close()
+
+
+def seal_video(
+    frames: Iterable[Frame],
+    fps: float,
+    out: Path,
+    model: ModelInfo,
+    sources: Sequence[Path] = (),
+    *,
+    audio_from: Path | None = None,
+    title: str | None = None,
+    provenance: Provenance | None = None,
+) -> SealedMedia:
+    """Encode `frames` to `out` (H.264 mp4, with `audio_from`'s sound) sealed as above."""
+    _check_output(out, VIDEO_SUFFIXES)
+    session = _Session(out, provenance)
+    try:
+        watermark_id = session.ledger.new_watermark_id()
+        unsigned = session.scratch / "unsigned.mp4"
+        with VideoWriter(unsigned, fps, audio_from=audio_from) as writer:
+            for image, time in _marked(frames, watermark_id):
+                writer.write(image, time)
+        signed = session.scratch / "signed.mp4"
+        claim = _claim(title or out.stem, model, watermark_id, sources)
+        sign(unsigned, signed, claim, session.identity)
+        digest = sha256_file(signed)
+        pdq = tuple(h.hex for h in video_pdq(signed))
+        entry = EntryData(
+            sha256=digest,
+            pdq=pdq,
+            kind="video",
+            generator=_generator(model),
+            watermark_id=watermark_id,
+            sources=[sha256_file(p) for p in sources],
+            file_name=out.name,
+        )
+        index = _publish_and_record(session, signed, out, entry)
+        return SealedMedia(out, "video", digest, watermark_id, index, pdq)
+    finally:
+        session.close()
+
+
+def _marked(frames: Iterable[Frame], watermark_id: int) -> Iterable[tuple[RGBImage, float]]:
+    """Each frame watermarked, with its time (embed_frames works in lockstep)."""
+    times: list[float] = []
+
+    def images() -> Iterable[RGBImage]:
+        for frame in frames:
+            times.append(frame.time)
+            yield frame.image
+
+    for image in watermark.embed_frames(images(), watermark_id):
+        yield image, times[-1]
+
+
+def seal_file(
+    path: Path,
+    out: Path,
+    model: ModelInfo,
+    sources: Sequence[Path] = (),
+    *,
+    title: str | None = None,
+    provenance: Provenance | None = None,
+) -> SealedMedia:
+    """Seal media made elsewhere: an image or video file in, a sealed copy at `out`.
+
+    The input itself is recorded as the first ingredient, so the sealed copy points
+    back to the exact bytes it came from.
+    """
+    ingredients = [path, *sources]
+    if media_kind(path) is MediaKind.IMAGE:
+        return seal_image(
+            read_image(path), out, model, ingredients, title=title, provenance=provenance
+        )
+    info = probe_video(path)
+    return seal_video(
+        _iter_frames(path),
+        info.fps,
+        out,
+        model,
+        ingredients,
+        audio_from=path,
+        title=title,
+        provenance=provenance,
+    )

@@ -1,0 +1,179 @@
+"""`verify`: what a file's watermark, content credentials and the ledger say about it.
+
+Each of the three is read on its own, so a file that lost one mark (a screenshot drops the
+C2PA manifest, a re-encode changes the SHA-256) is still recognised by the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from fauxlab.errors import FauxlabError
+from fauxlab.fileio import sha256_file
+from fauxlab.media import MediaKind, media_kind, read_image
+from fauxlab.provenance import watermark
+from fauxlab.provenance.context import Provenance
+from fauxlab.provenance.credentials import CredentialReport, read
+from fauxlab.provenance.identity import SigningIdentity
+from fauxlab.provenance.ledger import (
+    Ledger,
+    LedgerEntry,
+    SignedTreeHead,
+    verify_inclusion_proof,
+)
+from fauxlab.provenance.phash import pdq_hex, video_pdq
+
+NEAR_DISTANCE = 31  # PDQ's near-duplicate threshold, of 256 bits
+LedgerStatus = Literal["exact", "watermark", "near", "none", "no-ledger"]
+
+
+@dataclass(frozen=True)
+class LedgerFinding:
+    """How the file matched the ledger: by its bytes, its watermark id or how it looks."""
+
+    status: LedgerStatus
+    entry: LedgerEntry | None = None
+    distance: int | None = None
+    proof_verified: bool | None = None
+    head: SignedTreeHead | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "entry": self.entry.to_dict() if self.entry else None,
+            "pdq_distance": self.distance,
+            "inclusion_proof_verified": self.proof_verified,
+            "head": self.head.to_dict() if self.head else None,
+        }
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    path: Path
+    kind: str
+    sha256: str
+    watermark: watermark.WatermarkReading | None
+    credentials: CredentialReport | None
+    ledger: LedgerFinding
+    problems: tuple[str, ...] = ()
+
+    @property
+    def sealed_by_fauxlab(self) -> bool:
+        """Any one of our marks is evidence enough: each is hard to forge by chance."""
+        return bool(
+            (self.watermark and self.watermark.found)
+            or (self.credentials and self.credentials.signed_by_us)
+            or self.ledger.status in ("exact", "watermark")
+        )
+
+    @property
+    def tampered(self) -> bool:
+        """A manifest that no longer matches the file, or a ledger proof that fails."""
+        broken_manifest = bool(
+            self.credentials and self.credentials.present and not self.credentials.valid
+        )
+        return broken_manifest or self.ledger.proof_verified is False
+
+    def to_dict(self) -> dict[str, Any]:
+        mark = self.watermark
+        return {
+            "path": str(self.path),
+            "kind": self.kind,
+            "sha256": self.sha256,
+            "sealed_by_fauxlab": self.sealed_by_fauxlab,
+            "tampered": self.tampered,
+            "watermark": None
+            if mark is None
+            else {
+                "found": mark.found,
+                "payload": mark.payload,
+                "confidence": mark.confidence,
+                "score": round(mark.score, 3),
+                "threshold": round(mark.threshold, 3),
+            },
+            "credentials": self.credentials.to_dict() if self.credentials else None,
+            "ledger": self.ledger.to_dict(),
+            "problems": list(self.problems),
+        }
+
+
+def _identity(provenance: Provenance) -> SigningIdentity | None:
+    """Our identity if one exists; verifying never creates keys."""
+    if not (provenance.identity_dir / "ca.crt").exists():
+        return None
+    return provenance.identity()
+
+
+def _read_watermark(path: Path, kind: MediaKind) -> watermark.WatermarkReading:
+    if kind is MediaKind.IMAGE:
+        return watermark.extract(read_image(path))
+    return watermark.read_video(path)
+
+
+def _hashes(path: Path, kind: MediaKind) -> list[str]:
+    if kind is MediaKind.IMAGE:
+        return [pdq_hex(read_image(path))]
+    return [h.hex for h in video_pdq(path)]
+
+
+def _find(
+    ledger: Ledger,
+    digest: str,
+    mark: watermark.WatermarkReading | None,
+    hashes: list[str],
+) -> tuple[LedgerStatus, LedgerEntry | None, int | None]:
+    exact = ledger.find_sha256(digest)
+    if exact:
+        return "exact", exact[0], 0
+    if mark is not None and mark.found and mark.payload is not None:
+        by_mark = ledger.find_watermark(mark.payload)
+        if by_mark is not None:
+            return "watermark", by_mark, None
+    near = ledger.find_near(hashes, NEAR_DISTANCE, limit=1)
+    if near:
+        return "near", near[0].entry, near[0].distance
+    return "none", None, None
+
+
+def _check_ledger(
+    provenance: Provenance,
+    identity: SigningIdentity | None,
+    digest: str,
+    mark: watermark.WatermarkReading | None,
+    hashes: list[str],
+) -> LedgerFinding:
+    if not provenance.ledger_path.exists():
+        return LedgerFinding("no-ledger")
+    with Ledger.open(
+        provenance.ledger_path, signing_key=identity.ledger_key if identity else None
+    ) as ledger:
+        status, entry, distance = _find(ledger, digest, mark, hashes)
+        if entry is None:
+            return LedgerFinding(status)
+        head = ledger.head()
+        public_key = identity.ledger_public_key_bytes() if identity else ledger.public_key
+        verified = verify_inclusion_proof(ledger.prove(entry.index), head, public_key)
+        return LedgerFinding(status, entry, distance, verified, head)
+
+
+def verify_file(path: Path, provenance: Provenance | None = None) -> VerifyReport:
+    """Read all three marks of one file. Bad input raises; a missing mark does not."""
+    provenance = provenance or Provenance.default()
+    kind = media_kind(path)
+    digest = sha256_file(path)
+    identity = _identity(provenance)
+    problems: list[str] = []
+    mark: watermark.WatermarkReading | None = None
+    try:
+        mark = _read_watermark(path, kind)
+    except FauxlabError as exc:  # e.g. an image too small to carry a mark
+        problems.append(f"watermark: {exc}")
+    credentials: CredentialReport | None = None
+    try:
+        credentials = read(path, identity)
+    except FauxlabError as exc:  # a format C2PA cannot carry (BMP, AVI, ...)
+        problems.append(f"content credentials: {exc}")
+    finding = _check_ledger(provenance, identity, digest, mark, _hashes(path, kind))
+    return VerifyReport(path, kind.value, digest, mark, credentials, finding, tuple(problems))

@@ -1,0 +1,110 @@
+"""Several processes appending at once, and a process killed mid-append, on one real file."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from multiprocessing.synchronize import Barrier
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from fauxlab.provenance.ledger import Ledger, load_or_create_signing_key, raw_public_key
+from fauxlab.provenance.ledger.synthetic import entries
+
+WORKERS, EACH = 4, 50
+_FORK = multiprocessing.get_context("fork")  # children open their own Ledger
+
+
+def _append_one_by_one(path: str, worker: int, start: Barrier) -> None:
+    data = entries(EACH, seed=worker, first_watermark=worker * 1000)
+    with Ledger(Path(path), busy_timeout=60) as ledger:
+        start.wait()
+        for item in data:
+            ledger.append(item)
+            time.sleep(0.002)  # as if making the next medium: lets the others in
+
+
+def _append_forever(path: str, seed: int) -> None:
+    with Ledger(Path(path), busy_timeout=60) as ledger:
+        for batch in range(1_000_000):
+            first = seed * 10_000_000 + batch * 25  # unique across rounds
+            ledger.append_many(entries(25, seed=batch, first_watermark=first))
+
+
+def _make_key(path: str, queue: multiprocessing.Queue[bytes]) -> None:
+    queue.put(raw_public_key(load_or_create_signing_key(Path(path))))
+
+
+def test_concurrent_appends_all_land_in_one_order(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    Ledger(path).close()
+    start = _FORK.Barrier(WORKERS)
+    workers = [
+        _FORK.Process(target=_append_one_by_one, args=(str(path), k, start)) for k in range(WORKERS)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    with Ledger(path, signing_key=Ed25519PrivateKey.generate()) as ledger:
+        assert ledger.size == WORKERS * EACH
+        found = [ledger.get(i) for i in range(ledger.size)]
+        assert [e.index for e in found] == list(range(WORKERS * EACH))
+        assert sorted(e.watermark_id for e in found) == sorted(
+            k * 1000 + j for k in range(WORKERS) for j in range(EACH)
+        )
+        for k in range(WORKERS):  # each process's entries keep its own order
+            own = [e.watermark_id for e in found if e.watermark_id // 1000 == k]
+            assert own == sorted(own)
+        ledger.head()
+        assert ledger.check().ok
+
+
+def _kill_while_appending(path: Path, past: int, seed: int) -> None:
+    """Start a child appending batches; SIGKILL it once the ledger has `past` entries."""
+    child = _FORK.Process(target=_append_forever, args=(str(path), seed))
+    child.start()
+    try:
+        with Ledger(path) as ledger:
+            deadline = time.monotonic() + 30
+            while ledger.size < past and time.monotonic() < deadline:
+                time.sleep(0.005)
+            assert ledger.size >= past
+    finally:
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(10)
+    assert child.exitcode == -signal.SIGKILL
+
+
+def test_a_process_killed_mid_append_leaves_a_consistent_log(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    Ledger(path).close()
+    for round_ in range(3):  # the child spends most of its time inside a transaction
+        _kill_while_appending(path, past=150 * (round_ + 1), seed=round_)
+        with Ledger(path, signing_key=Ed25519PrivateKey.generate()) as ledger:
+            size = ledger.size
+            assert size % 25 == 0  # whole batches only: the killed one left nothing
+            report = ledger.check()
+            assert report.ok and report.tree_size == size, report.summary()
+            ledger.head()
+    with Ledger(path, signing_key=Ed25519PrivateKey.generate()) as ledger:
+        ledger.append_many(entries(3, seed=-1, first_watermark=10**8))
+        ledger.head()
+        assert ledger.check().ok and ledger.size == size + 3
+
+
+def test_concurrent_first_use_agrees_on_one_key(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "ledger-ed25519.pem"
+    queue: multiprocessing.Queue[bytes] = _FORK.Queue()
+    procs = [_FORK.Process(target=_make_key, args=(str(path), queue)) for _ in range(WORKERS)]
+    for proc in procs:
+        proc.start()
+    keys = {queue.get(timeout=30) for _ in procs}
+    for proc in procs:
+        proc.join(10)
+    assert len(keys) == 1 and keys == {raw_public_key(load_or_create_signing_key(path))}
