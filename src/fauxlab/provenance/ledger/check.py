@@ -26,6 +26,7 @@ from fauxlab.provenance.ledger.merkle import (
     subtree_root_from_perfect,
     verify_consistency,
 )
+from fauxlab.provenance.ledger.schema import stored_bytes
 from fauxlab.provenance.ledger.transfer import stored_heads
 
 Levels = list[list[bytes | None]]
@@ -125,7 +126,7 @@ class _Audit:
                 gap = len(self.leaves)
                 self.report(gap, f"entries {gap}..{index - 1} were deleted")
                 self.leaves.extend([None] * (index - gap))
-            data = bytes(blob)
+            data = stored_bytes(blob)
             self.leaves.append(leaf_hash(data))
             if bytes(stored) != self.leaves[-1]:
                 self.report(index, f"entry {index}: its JSON no longer matches its leaf hash")

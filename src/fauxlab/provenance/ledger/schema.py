@@ -170,3 +170,13 @@ def connect(path: Path, busy_timeout: float, durable: bool) -> sqlite3.Connectio
         conn.close()
         raise
     return conn
+
+
+def stored_bytes(value: object) -> bytes:
+    """A BLOB column as bytes, even after someone rewrote it as TEXT (sqlite3's replace()
+    does): tampering must be reported by `check`, not crash it."""
+    if isinstance(value, str):
+        return value.encode("utf-8", errors="surrogateescape")
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8")

@@ -39,7 +39,7 @@ from fauxlab.provenance.ledger.heads import (
 )
 from fauxlab.provenance.ledger.merkle import consistency_proof_from, inclusion_proof_from, leaf_hash
 from fauxlab.provenance.ledger.proofs import ConsistencyProof, InclusionProof
-from fauxlab.provenance.ledger.schema import connect
+from fauxlab.provenance.ledger.schema import connect, stored_bytes
 from fauxlab.provenance.ledger.transfer import VerifyResult
 from fauxlab.provenance.ledger.tree import Frontier, stored_root, with_subtrees
 from fauxlab.provenance.ledger.writes import insert_entries
@@ -131,13 +131,13 @@ class Ledger:
 
     def _entry(self, data: bytes, stored_leaf: bytes) -> LedgerEntry:
         """Parse a stored entry, refusing one whose bytes no longer match its leaf hash."""
-        if leaf_hash(bytes(data)) != bytes(stored_leaf):
+        if leaf_hash(stored_bytes(data)) != stored_bytes(stored_leaf):
             raise LedgerCorruptError(
                 f"{self.path}: an entry's JSON no longer matches its leaf hash: the ledger "
                 "was altered; run `Ledger.check()` to find the first altered entry"
             )
         try:
-            return LedgerEntry.from_json(bytes(data))
+            return LedgerEntry.from_json(stored_bytes(data))
         except LedgerError as exc:
             raise LedgerCorruptError(f"{self.path}: a stored entry is malformed ({exc})") from exc
 
@@ -301,9 +301,9 @@ class Ledger:
         return InclusionProof(
             index=index,
             tree_size=size,
-            leaf_hash=bytes(row[1]).hex(),
+            leaf_hash=stored_bytes(row[1]).hex(),
             path=tuple(h.hex() for h in path),
-            entry_json=bytes(row[0]).decode("utf-8"),
+            entry_json=stored_bytes(row[0]).decode("utf-8", errors="replace"),
         )
 
     @_translated

@@ -24,6 +24,7 @@ from fauxlab.provenance.ledger.entries import LedgerEntry, canonical_json
 from fauxlab.provenance.ledger.errors import ExportError, LedgerCorruptError, LedgerError
 from fauxlab.provenance.ledger.heads import SignedTreeHead, verify_head
 from fauxlab.provenance.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash
+from fauxlab.provenance.ledger.schema import stored_bytes
 from fauxlab.provenance.ledger.tree import Frontier, extend_frontier, stored_root
 from fauxlab.provenance.ledger.writes import insert_entries
 
@@ -116,7 +117,7 @@ def write_export(
             (head.tree_size,),
         )
         for (blob,) in rows:
-            data = bytes(blob)
+            data = stored_bytes(blob)
             extend_frontier(frontier, count, [leaf_hash(data)])
             out.write(data + b"\n")
             count += 1
