@@ -8,6 +8,7 @@ by default it is `../shared/data` next to the repository.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -79,3 +80,17 @@ def astronaut() -> NDArray[np.uint8]:
 
     image: NDArray[np.uint8] = data.astronaut()
     return image
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_fauxlab_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keys and ledgers made by tests go to a temporary home, never the user's real one
+    (subprocesses inherit it through the environment)."""
+    home = tmp_path_factory.mktemp("fauxlab-home")
+    previous = os.environ.get("FAUXLAB_HOME")
+    os.environ["FAUXLAB_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("FAUXLAB_HOME", None)
+    else:
+        os.environ["FAUXLAB_HOME"] = previous

@@ -185,6 +185,12 @@ def test_demo_writes_a_page_and_reruns(tmp_path: Path) -> None:
         "clip.mp4",
     ):
         assert name in page and (out / name).is_file()
+    rows = {row["file"]: row for row in facts["provenance"]}
+    assert rows["sealed.png"]["c2pa"].startswith("valid, ours")
+    assert rows["reshared.jpg"]["sealed_by_fauxlab"] and rows["reshared.jpg"]["c2pa"] == "none"
+    assert not rows["original.png"]["sealed_by_fauxlab"]
+    assert rows["original.png"]["ledger"].startswith("near")
+    assert "INVALID" in rows["tampered.jpg"]["c2pa"]
     assert fauxlab("demo", "--out", out).returncode == 0  # its own folder: replaced
     foreign = tmp_path / "foreign"
     foreign.mkdir()

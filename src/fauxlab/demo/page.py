@@ -13,6 +13,8 @@ h1{margin-bottom:0}.sub{color:#666;margin-top:.2rem}
 section{margin:2rem 0}figure{display:inline-block;margin:.5rem;vertical-align:top}
 img,video{max-width:100%;border:1px solid #ddd}figcaption{color:#555;font-size:.9rem}
 pre{background:#f6f6f6;padding:1rem;overflow:auto;font-size:.85rem}
+table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ddd;padding:.3rem .6rem;
+text-align:left;font-size:.9rem}
 """
 
 
@@ -22,6 +24,20 @@ def _figure(src: str, caption: str, width: int | None = None) -> str:
         f'<figure><img src="{html.escape(src)}" alt="{html.escape(caption)}"{size}>'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
     )
+
+
+def _provenance_table(rows: list[dict[str, Any]]) -> str:
+    head = "<tr><th>file</th><th>what it is</th><th>watermark</th><th>C2PA</th><th>ledger</th></tr>"
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(row[key]))}</td>"
+            for key in ("file", "what", "watermark", "c2pa", "ledger")
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table>{head}{body}</table>"
 
 
 def write_page(out: Path, facts: dict[str, Any]) -> Path:
@@ -48,6 +64,12 @@ means the same person.</p></section>
 <p>{html.escape(str(clip.get("frames_with_face")))} frames with a face,
 {clip.get("tracks")} track(s); {extract.get("faces_written")} crops in
 {extract.get("seconds")} s.</p></section>
+<section><h2>3. Provenance: seal, then verify</h2>
+<p>One picture sealed (invisible watermark, signed C2PA manifest saying it is
+AI-generated, entry in a Merkle ledger), then four files checked.</p>
+{_provenance_table(facts.get("provenance", []))}
+{_figure("provenance/sealed.png", "the sealed picture: the watermark is invisible", 256)}
+</section>
 <section><h2>All numbers</h2><pre>{html.escape(json.dumps(facts, indent=2, default=str))}</pre>
 </section></body></html>
 """

@@ -14,6 +14,7 @@ import numpy as np
 from fauxlab import __version__
 from fauxlab.demo.clip import render_clip
 from fauxlab.demo.page import write_page
+from fauxlab.demo.provenance_part import run_provenance_part
 from fauxlab.demo.samples import astronaut
 from fauxlab.errors import NoFaceError, OutputExistsError
 from fauxlab.faces import (
@@ -130,6 +131,9 @@ def run_demo(out: Path) -> DemoResult:
             width=128,
         ),
     )
+
+    # 3. provenance: seal a picture, verify it and its relatives
+    facts["provenance"] = run_provenance_part(out / "provenance")
 
     page = write_page(out, facts)
     return DemoResult(out=out, page=page, facts=facts)
