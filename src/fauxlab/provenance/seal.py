@@ -126,6 +126,44 @@ def _generator(model: ModelInfo) -> GeneratorInfo:
     return GeneratorInfo(model.software, model.software_version, model.name, model.weights_sha256)
 
 
+@dataclass(frozen=True)
+class _Request:
+    out: Path
+    model: ModelInfo
+    sources: Sequence[Path]
+    title: str | None
+
+
+def _sign_hash_record(
+    session: _Session,
+    unsigned: Path,
+    request: _Request,
+    kind: Literal["image", "video"],
+    watermark_id: int,
+) -> SealedMedia:
+    """Steps 2 and 3, the same for stills and video: sign, hash the final bytes, record."""
+    out = request.out
+    signed = session.scratch / f"signed{out.suffix}"
+    claim = _claim(request.title or out.stem, request.model, watermark_id, request.sources)
+    sign(unsigned, signed, claim, session.identity)
+    digest = sha256_file(signed)
+    if kind == "image":
+        pdq: tuple[str, ...] = (pdq_hex(read_image(signed)),)
+    else:
+        pdq = tuple(h.hex for h in video_pdq(signed))
+    entry = EntryData(
+        sha256=digest,
+        pdq=pdq,
+        kind=kind,
+        generator=_generator(request.model),
+        watermark_id=watermark_id,
+        sources=[sha256_file(p) for p in request.sources],
+        file_name=out.name,
+    )
+    index = _publish_and_record(session, signed, out, entry)
+    return SealedMedia(out, kind, digest, watermark_id, index, pdq)
+
+
 def seal_image(
     image: RGBImage,
     out: Path,
@@ -142,22 +180,8 @@ def seal_image(
         watermark_id = session.ledger.new_watermark_id()
         unsigned = session.scratch / f"unsigned{out.suffix}"
         _write_image(unsigned, watermark.embed(image, watermark_id))
-        signed = session.scratch / f"signed{out.suffix}"
-        claim = _claim(title or out.stem, model, watermark_id, sources)
-        sign(unsigned, signed, claim, session.identity)
-        digest = sha256_file(signed)
-        pdq = (pdq_hex(read_image(signed)),)
-        entry = EntryData(
-            sha256=digest,
-            pdq=pdq,
-            kind="image",
-            generator=_generator(model),
-            watermark_id=watermark_id,
-            sources=[sha256_file(p) for p in sources],
-            file_name=out.name,
-        )
-        index = _publish_and_record(session, signed, out, entry)
-        return SealedMedia(out, "image", digest, watermark_id, index, pdq)
+        request = _Request(out, model, sources, title)
+        return _sign_hash_record(session, unsigned, request, "image", watermark_id)
     finally:
         session.close()
 
@@ -182,22 +206,8 @@ def seal_video(
         with VideoWriter(unsigned, fps, audio_from=audio_from) as writer:
             for image, time in _marked(frames, watermark_id):
                 writer.write(image, time)
-        signed = session.scratch / "signed.mp4"
-        claim = _claim(title or out.stem, model, watermark_id, sources)
-        sign(unsigned, signed, claim, session.identity)
-        digest = sha256_file(signed)
-        pdq = tuple(h.hex for h in video_pdq(signed))
-        entry = EntryData(
-            sha256=digest,
-            pdq=pdq,
-            kind="video",
-            generator=_generator(model),
-            watermark_id=watermark_id,
-            sources=[sha256_file(p) for p in sources],
-            file_name=out.name,
-        )
-        index = _publish_and_record(session, signed, out, entry)
-        return SealedMedia(out, "video", digest, watermark_id, index, pdq)
+        request = _Request(out, model, sources, title)
+        return _sign_hash_record(session, unsigned, request, "video", watermark_id)
     finally:
         session.close()
 
