@@ -234,3 +234,17 @@ def test_cli_provenance_bad_inputs(tmp_path: Path) -> None:
         fauxlab(home, "seal", picture, "--generator", "x", "--out", existing), "already exists"
     )
     assert existing.read_bytes() == b"keep"
+
+
+def test_verifier_without_our_keys_checks_the_stored_head(
+    tmp_path: Path, provenance: Provenance
+) -> None:
+    sealed = seal_image(astronaut(), tmp_path / "fake.png", MODEL, provenance=provenance)
+    with provenance.open_ledger() as ledger:
+        ledger.head()  # the owner publishes a signed head
+    stranger = Provenance(provenance.ledger_path, tmp_path / "no-identity-here")
+    report = verify_file(sealed.path, stranger)
+    assert report.credentials is not None and report.credentials.valid
+    assert not report.credentials.signed_by_us  # a stranger cannot vouch for our CA
+    assert report.ledger.status == "exact" and report.ledger.proof_verified
+    assert not (tmp_path / "no-identity-here").exists(), "verifying must not create keys"

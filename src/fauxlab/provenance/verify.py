@@ -152,9 +152,17 @@ def _check_ledger(
         status, entry, distance = _find(ledger, digest, mark, hashes)
         if entry is None:
             return LedgerFinding(status)
-        head = ledger.head()
-        public_key = identity.ledger_public_key_bytes() if identity else ledger.public_key
-        verified = verify_inclusion_proof(ledger.prove(entry.index), head, public_key)
+        if identity is not None:  # the ledger's owner: sign a head for the current tree
+            head = ledger.head()
+            public_key = identity.ledger_public_key_bytes()
+        else:  # someone else's ledger: check against the latest head it already signed
+            stored = [h for h in ledger.heads() if h.tree_size > entry.index]
+            if not stored:
+                return LedgerFinding(status, entry, distance)
+            head = stored[-1]
+            public_key = bytes.fromhex(head.public_key)
+        proof = ledger.prove(entry.index, head.tree_size)
+        verified = verify_inclusion_proof(proof, head, public_key)
         return LedgerFinding(status, entry, distance, verified, head)
 
 
