@@ -197,3 +197,14 @@ def test_demo_writes_a_page_and_reruns(tmp_path: Path) -> None:
     (foreign / "keep.txt").write_text("mine")
     assert_clean_error(fauxlab("demo", "--out", foreign), "not made by")
     assert (foreign / "keep.txt").read_text() == "mine"
+
+
+def test_outputs_that_are_files_or_folders_give_one_line(
+    tmp_path: Path, portrait_png: Path
+) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine")
+    assert_clean_error(fauxlab("faces", "extract", portrait_png, "--out", a_file), "is a file")
+    assert_clean_error(fauxlab("demo", "--out", a_file), "is a file")
+    assert_clean_error(fauxlab("verify", portrait_png, "--ledger", tmp_path), "is a folder")
+    assert a_file.read_text() == "mine"

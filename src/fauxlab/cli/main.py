@@ -53,6 +53,10 @@ def run() -> None:
     except FauxlabError as exc:
         stderr.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # the file system said no: a folder for a file, no space, no access
+        where = f"{exc.filename}: " if exc.filename else ""
+        stderr.print(f"[bold red]error:[/] {where}{exc.strerror or exc}", highlight=False)
+        sys.exit(2)
     except KeyboardInterrupt:
         stderr.print("interrupted; run the same command again to resume where it stopped")
         sys.exit(130)

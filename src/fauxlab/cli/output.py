@@ -26,4 +26,5 @@ def progress_bar() -> Progress:
         TimeElapsedColumn(),
         console=stderr,
         transient=True,
+        disable=not stderr.is_terminal,
     )

@@ -47,6 +47,8 @@ class DemoResult:
 
 def _prepare(out: Path) -> None:
     """Reuse a folder only if an earlier demo made it; never clear a user's folder."""
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"{out}: is a file; --out must be a folder")
     if out.exists():
         if not (out / MARKER).exists():
             if any(out.iterdir()):

@@ -63,6 +63,8 @@ class _Index:
         self.path = folder / INDEX_NAME
         self.face_ids: set[str] = set()
         self.done_sources: set[str] = set()
+        if folder.exists() and not folder.is_dir():
+            raise OutputExistsError(f"{folder}: is a file; --out must be a folder")
         if self.path.exists():
             self._load(settings)
         else:

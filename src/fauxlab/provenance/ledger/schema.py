@@ -80,6 +80,8 @@ def check_header(path: Path) -> None:
         size = path.stat().st_size
     except FileNotFoundError:
         return
+    if path.is_dir():
+        raise LedgerFormatError(f"{path}: is a folder; give the path of a ledger file")
     if size == 0:
         return  # SQLite treats an empty file as a new database
     with path.open("rb") as handle:
