@@ -11,7 +11,7 @@ import sys
 import typer
 
 from fauxlab import __version__
-from fauxlab.cli import demo, faces, media, provenance
+from fauxlab.cli import demo, faces, gan, media, provenance
 from fauxlab.cli.output import stderr
 from fauxlab.errors import FauxlabError
 
@@ -24,6 +24,7 @@ app = typer.Typer(
     epilog="Exit codes: 0 ok, 1 finding (e.g. fake), 2 usage or input error, 130 interrupted.",
 )
 app.add_typer(faces.app, name="faces")
+app.add_typer(gan.app, name="gan")
 app.add_typer(media.app, name="media")
 app.add_typer(provenance.ledger_app, name="ledger")
 app.command("demo")(demo.demo)

@@ -1,0 +1,157 @@
+"""`fauxlab gan`: train a GAN on a folder of images, sample it, walk its latent space."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from fauxlab.cli.output import print_json, progress_bar, stdout
+from fauxlab.errors import InputError, OutputExistsError
+from fauxlab.synthesis.gan.config import TrainConfig
+from fauxlab.synthesis.gan.explain import explain_page
+from fauxlab.synthesis.gan.losses import LOSS_NAMES
+from fauxlab.synthesis.gan.models import MODEL_NAMES
+from fauxlab.synthesis.gan.sample import load_generator, write_interpolation, write_samples
+from fauxlab.synthesis.gan.train import train as run_training
+from fauxlab.training import Budget
+from fauxlab.training.checkpoint import write_atomic
+
+app = typer.Typer(help="Train and sample generative adversarial networks.", no_args_is_help=True)
+
+
+def _config(
+    data_dir: Path,
+    model: str,
+    size: int,
+    batch: int,
+    seed: int,
+    loss: str | None,
+    limit: int | None,
+) -> TrainConfig:
+    if model not in MODEL_NAMES:
+        raise InputError(f"unknown --model {model!r}; choose one of {', '.join(MODEL_NAMES)}")
+    if loss is not None and loss not in LOSS_NAMES:
+        raise InputError(f"unknown --loss {loss!r}; choose one of {', '.join(LOSS_NAMES)}")
+    overrides: dict[str, Any] = {"data_dir": str(data_dir), "batch": batch, "seed": seed}
+    if loss is not None:
+        overrides["loss"] = loss
+    if limit is not None:
+        overrides["image_limit"] = limit
+    config = TrainConfig.for_model(model, size, **overrides)  # type: ignore[arg-type]
+    try:
+        config.check()
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    return config
+
+
+@app.command("train")
+def train(
+    data_dir: Path = typer.Argument(..., help="A folder of images (searched recursively)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Run folder (new, or one to --resume)."),
+    model: str = typer.Option("fauxlab", help="fauxlab (stabilised, default) or dcgan (2015)."),
+    size: int = typer.Option(64, help="Image side in pixels (dcgan: 64; fauxlab: 32, 64, 128)."),
+    minutes: float | None = typer.Option(None, help="Train for this many minutes (default 10)."),
+    steps: int | None = typer.Option(None, help="Train until this total step count."),
+    batch: int = typer.Option(64, help="Images per step."),
+    seed: int = typer.Option(0, help="Seed for weights, batches, noise and augmentation."),
+    loss: str | None = typer.Option(None, help="bce, ns or hinge (default: the model's own)."),
+    limit: int | None = typer.Option(None, help="Use only the first N images (by name)."),
+    sample_every: int = typer.Option(100, help="Draw a sealed fixed-noise grid every N steps."),
+    checkpoint_every: int = typer.Option(500, help="Checkpoint every N steps (and every 10 min)."),
+    device: str = typer.Option("auto", help="auto (CUDA when present), cpu or cuda."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Train a GAN; grids, curves, checkpoints, time-lapse and metrics go into --out.
+
+    With --resume the run's saved config is used (--model, --size, --batch, --seed and
+    --loss are ignored); --steps is the total to reach, --minutes a further budget.
+    """
+    config = _config(data_dir, model, size, batch, seed, loss, limit)
+    config = replace(config, sample_every=sample_every, checkpoint_every=checkpoint_every)
+    if minutes is None and steps is None:
+        minutes = 10.0
+    if (minutes is not None and minutes <= 0) or (steps is not None and steps < 1):
+        raise InputError("--minutes and --steps must be positive")
+    budget = Budget(total_steps=steps, minutes=minutes)
+    with progress_bar() as bar:
+        task = bar.add_task("starting", total=steps)
+
+        def progress(phase: str, done: int, record: dict[str, float]) -> None:
+            if phase == "training":
+                text = (
+                    f"D {record['loss_d']:.3f} G {record['loss_g']:.3f} "
+                    f"D(x) {record['d_real']:.2f} D(G(z)) {record['d_fake']:.2f}"
+                )
+                bar.update(task, completed=done, description=text)
+            else:
+                bar.update(task, description=f"{phase} {done}/{int(record['total'])}")
+
+        result = run_training(config, out, budget, resume=resume, device=device, progress=progress)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        stdout.print(
+            f"trained {out} from step {result.start_step} to {result.step} in "
+            f"{result.seconds / 60:.1f} min ({result.images_per_second:.1f} img/s)",
+            highlight=False,
+        )
+
+
+@app.command("sample")
+def sample(
+    run: str = typer.Argument(..., help="A run folder or a generator .safetensors file."),
+    n: int = typer.Option(16, "-n", help="How many images."),
+    out: Path = typer.Option(..., "--out", "-o", help="New folder for the sealed PNGs."),
+    seed: int = typer.Option(0, help="Seed of the latent vectors."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
+) -> None:
+    """Draw N images from a trained generator; each one is sealed (watermark, C2PA, ledger)."""
+    if n < 1:
+        raise InputError(f"-n must be at least 1, got {n}")
+    if out.exists():
+        raise OutputExistsError(f"{out}: already exists; choose another path or remove it")
+    generator = load_generator(run)
+    written = write_samples(generator, n, out, seed)
+    if as_json:
+        print_json({"generator": generator.name, "images": [s.to_dict() for s in written]})
+    else:
+        stdout.print(f"{len(written)} sealed images written to {out}", highlight=False)
+
+
+@app.command("interpolate")
+def interpolate(
+    run: str = typer.Argument(..., help="A run folder or a generator .safetensors file."),
+    out: Path = typer.Option(..., "--out", "-o", help="The video to write (.mp4)."),
+    seconds: float = typer.Option(4.0, help="Length of the walk."),
+    seed: int = typer.Option(0, help="Seed of the keyframe latents."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
+) -> None:
+    """A looping latent walk (slerp between one keyframe a second), sealed as MP4."""
+    if out.suffix.lower() != ".mp4":
+        raise InputError(f"{out}: the walk is written as .mp4")
+    if out.exists():
+        raise OutputExistsError(f"{out}: already exists; choose another path or remove it")
+    if not 0.5 <= seconds <= 600:
+        raise InputError(f"--seconds must be between 0.5 and 600, got {seconds}")
+    sealed = write_interpolation(load_generator(run), out, seconds, seed)
+    if as_json:
+        print_json(sealed.to_dict())
+    else:
+        stdout.print(f"sealed latent walk written to {out}", highlight=False)
+
+
+@app.command("explain")
+def explain(
+    run: Path = typer.Argument(..., help="A run folder."),
+    out: Path = typer.Option(..., "--out", "-o", help="The HTML page to write."),
+) -> None:
+    """One HTML page: both losses, D(real) and D(fake) over time, and the grids."""
+    if out.exists():
+        raise OutputExistsError(f"{out}: already exists; choose another path or remove it")
+    write_atomic(out, explain_page(run).encode())
+    stdout.print(f"explanation written to {out}", highlight=False)

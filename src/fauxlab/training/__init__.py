@@ -1,0 +1,24 @@
+"""The one training helper: device, seeding, budget, metrics and atomic checkpoints."""
+
+from fauxlab.training.checkpoint import (
+    Checkpoint,
+    has_checkpoint,
+    load_checkpoint,
+    load_weights,
+    save_checkpoint,
+    save_weights,
+)
+from fauxlab.training.run import Budget, MetricsLog, choose_device, seed_everything
+
+__all__ = [
+    "Budget",
+    "Checkpoint",
+    "MetricsLog",
+    "choose_device",
+    "has_checkpoint",
+    "load_checkpoint",
+    "load_weights",
+    "save_checkpoint",
+    "save_weights",
+    "seed_everything",
+]

@@ -1,0 +1,82 @@
+"""What every training loop shares: device, seeding, budget, metrics log."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def choose_device(preference: str = "auto") -> torch.device:
+    """ "auto": CUDA when present, else CPU; or "cpu" / "cuda" explicitly."""
+    if preference == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if preference == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda asked for, but no CUDA device is available")
+    return torch.device(preference)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and torch; return a CPU generator for the loop's own draws."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    rng = torch.Generator()
+    rng.manual_seed(seed)
+    return rng
+
+
+@dataclass
+class Budget:
+    """Stop at a total step count, after some minutes of this session, or both."""
+
+    total_steps: int | None = None
+    minutes: float | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def done(self, step: int) -> bool:
+        if self.total_steps is not None and step >= self.total_steps:
+            return True
+        return self.minutes is not None and time.monotonic() - self.started >= self.minutes * 60
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+class MetricsLog:
+    """metrics.jsonl: one JSON object per line, each with a "step"."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def append(self, record: dict[str, Any]) -> None:
+        with self.path.open("a") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def read(self) -> list[dict[str, Any]]:
+        return list(self._records())
+
+    def truncate_after(self, step: int) -> None:
+        """Forget lines logged after `step` (a run resumed from an older checkpoint)."""
+        if not self.path.exists():
+            return
+        kept = [r for r in self._records() if int(r.get("step", 0)) <= step]
+        self.path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        if not self.path.exists():
+            return
+        for line in self.path.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:  # a line cut short by a crash
+                continue
+            if isinstance(record, dict):
+                yield record
