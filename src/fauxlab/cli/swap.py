@@ -1,0 +1,177 @@
+"""`fauxlab swap`: train a face swap between two people, apply it, measure it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from fauxlab.cli.output import print_json, progress_bar, stderr, stdout
+from fauxlab.errors import InputError, OutputExistsError
+from fauxlab.media import MediaKind, media_kind, probe_video
+
+if TYPE_CHECKING:
+    from fauxlab.synthesis.faceswap.train import StepReport
+
+app = typer.Typer(help="Face swap: train, apply and evaluate.", no_args_is_help=True)
+
+
+def _train_progress() -> tuple[Progress, Callable[[StepReport], None]]:
+    """A rich bar on a terminal; a plain line every 30 s otherwise (logs)."""
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not stderr.is_terminal,
+    )
+    task = bar.add_task("training", total=1000, status="")
+    last_line = [time.monotonic()]
+
+    def report(step: StepReport) -> None:
+        status = f"step {step.step} loss {step.losses['loss']:.4f} {step.images_per_s:.0f} img/s"
+        if step.gan_on:
+            status += " +gan"
+        bar.update(task, completed=int(step.fraction * 1000), status=status)
+        if not stderr.is_terminal and time.monotonic() - last_line[0] >= 30:
+            last_line[0] = time.monotonic()
+            print(f"{step.fraction:6.1%} {status}", file=stderr.file, flush=True)
+
+    return bar, report
+
+
+@app.command("train")
+def train(
+    a: Path | None = typer.Option(None, "--a", help="Faces of person A (`faces extract` folder)."),
+    b: Path | None = typer.Option(None, "--b", help="Faces of person B (`faces extract` folder)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Run folder (checkpoints, previews)."),
+    size: int = typer.Option(64, help="Training size in pixels: 64 or 128."),
+    model: str = typer.Option("fauxlab", help="fauxlab (fast, default) or classic (baseline)."),
+    gan_weight: float | None = typer.Option(
+        None, help="Weight of a patch critic switched on halfway (about 0.1; default 0 = off)."
+    ),
+    minutes: float | None = typer.Option(None, help="Train this many minutes (more)."),
+    steps: int | None = typer.Option(None, help="Train until this total step count."),
+    batch: int | None = typer.Option(None, help="Faces of each person per step (default 16)."),
+    preview_every: int | None = typer.Option(
+        None, help="Checkpoint and sealed preview every N steps (default 500)."
+    ),
+    seed: int = typer.Option(0, help="Random seed."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Train a shared encoder with one decoder per person; Ctrl-C saves a checkpoint.
+
+    With --resume the run keeps its model, size, faces folders and settings; --batch,
+    --gan-weight and --preview-every change them only when given.
+    """
+    from fauxlab.synthesis.faceswap.train import TrainConfig
+    from fauxlab.synthesis.faceswap.train import train as run_training
+
+    if not resume and (a is None or b is None):
+        raise InputError("give both --a and --b faces folders (or --resume an existing run)")
+    if minutes is None and steps is None:
+        raise InputError("give a budget: --minutes M or --steps N")
+    if (minutes is not None and minutes <= 0) or (steps is not None and steps <= 0):
+        raise InputError("--minutes and --steps must be positive")
+    if preview_every is not None and preview_every < 1:
+        raise InputError("--preview-every must be at least 1")
+    given = {"batch": batch, "gan_weight": gan_weight, "preview_every": preview_every}
+    overrides = {k: v for k, v in given.items() if v is not None}
+    config = TrainConfig(
+        model=model, size=size, seed=seed,
+        batch=16 if batch is None else batch,
+        gan_weight=0.0 if gan_weight is None else gan_weight,
+        preview_every=500 if preview_every is None else preview_every,
+    )  # fmt: skip
+    bar, report = _train_progress()
+    with bar:
+        summary = run_training(
+            a or Path(), b or Path(), out, config,
+            steps=steps, minutes=minutes, resume=resume, overrides=overrides, progress=report,
+        )  # fmt: skip
+    if as_json:
+        print_json(summary.to_dict())
+    else:
+        loss = summary.losses.get("loss")
+        stdout.print(
+            f"{summary.model}: step {summary.step}, {summary.images} faces seen, "
+            f"{summary.images_per_s:.1f} img/s"
+            + (f", loss {loss:.4f}" if loss is not None else "")
+            + f"; run in {out}, latest preview {summary.previews[-1] if summary.previews else '-'}",
+            highlight=False,
+        )
+
+
+@app.command("apply")
+def apply(
+    run: Path = typer.Argument(..., help="A run folder made by `fauxlab swap train`."),
+    source: Path = typer.Argument(..., help="An image or video with the face to replace."),
+    to: str = typer.Option("b", "--to", help="Whose face to draw: a or b."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output .png/.jpg/.webp or .mp4 (sealed)."),
+    track: int | None = typer.Option(
+        None,
+        help="Video: the track id to swap (default: the biggest face first seen). "
+        "Image: the face number, 0 = largest.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Swap one person's face in an image or video; audio is kept, the output sealed."""
+    from fauxlab.synthesis.faceswap.convert import apply_swap
+    from fauxlab.synthesis.faceswap.runfolder import load_run
+
+    if out.exists():
+        raise OutputExistsError(f"{out}: already exists; choose another path or remove it first")
+    if not source.is_file():
+        raise InputError(f"{source}: no such file")
+    loaded = load_run(run)
+    total = None
+    if media_kind(source) is MediaKind.VIDEO:
+        total = probe_video(source).frame_count or None
+    with progress_bar() as bar:
+        task = bar.add_task("swapping", total=total)
+        summary = apply_swap(
+            loaded, source, out, to, track, lambda done: bar.update(task, completed=done)
+        )
+    if as_json:
+        print_json(summary.to_dict())
+    else:
+        stdout.print(
+            f"{summary.frames_swapped} of {summary.frames} frames swapped (track "
+            f"{summary.track}, to {to}); sealed to {out}",
+            highlight=False,
+        )
+
+
+@app.command("eval")
+def evaluate(
+    run: Path = typer.Argument(..., help="The run folder that made the swap."),
+    source: Path = typer.Argument(..., help="The original image or video."),
+    swapped: Path = typer.Argument(..., help="The output of `fauxlab swap apply`."),
+    to: str = typer.Option("b", "--to", help="Who the swap was towards: a or b."),
+    max_frames: int = typer.Option(300, help="Score at most this many frames."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+) -> None:
+    """Identity retrieval, expression transfer, temporal stability, reconstruction SSIM."""
+    from fauxlab.synthesis.faceswap.evaluate import evaluate as score
+    from fauxlab.synthesis.faceswap.runfolder import load_run
+
+    for path in (source, swapped):
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+    if to not in ("a", "b"):
+        raise InputError(f"--to must be a or b, got {to!r}")
+    loaded = load_run(run)
+    with stderr.status("scoring", spinner="dots"):
+        scores = score(loaded, source, swapped, to, max_frames)
+    if as_json:
+        print_json(scores.to_dict())
+        return
+    for name, value in scores.to_dict().items():
+        stdout.print(f"{name:>24}: {value}", highlight=False)

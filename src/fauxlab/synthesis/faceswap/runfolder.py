@@ -1,0 +1,128 @@
+"""A training run on disk, and loading its model back for `apply` and `eval`.
+
+RUN/run.json              format, model, size, margin, the two identity folders, settings
+RUN/checkpoints/          fauxlab.training checkpoints (safetensors + optimiser state)
+RUN/previews/step-N.png   sealed preview grids: A, A->A, A->B, B, B->B, B->A
+RUN/metrics.jsonl         losses and speed along the run
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from fauxlab.errors import ModelError, OutputExistsError
+from fauxlab.fileio import sha256_file
+from fauxlab.provenance.seal import ModelInfo
+from fauxlab.synthesis.faceswap.models import SwapModel
+from fauxlab.training import load_weights
+
+FORMAT = "fauxlab-swap/1"
+RUN_FILE = "run.json"
+CHECKPOINTS = "checkpoints"
+PREVIEWS = "previews"
+METRICS = "metrics.jsonl"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What run.json holds: enough to rebuild the model and align faces as in training."""
+
+    model: str
+    size: int
+    margin: float
+    a: dict[str, Any]
+    b: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+    format: str = FORMAT
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def write_run_info(folder: Path, info: RunInfo) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / RUN_FILE
+    partial = path.with_name(f".{RUN_FILE}.partial")
+    partial.write_text(json.dumps(info.to_dict(), indent=2))
+    partial.replace(path)
+
+
+def new_run_folder(folder: Path) -> None:
+    """Refuse to train over anything already there (a run is continued with --resume)."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputExistsError(f"{folder}: is a file; --out must be a folder")
+    if folder.exists() and any(folder.iterdir()):
+        hint = " (a swap run: add --resume to continue it)" if (folder / RUN_FILE).exists() else ""
+        raise OutputExistsError(f"{folder}: already exists and is not empty{hint}")
+
+
+def read_run_info(folder: Path) -> RunInfo:
+    path = folder / RUN_FILE
+    if not path.is_file():
+        raise ModelError(f"{folder}: not a swap run ({RUN_FILE} is missing)")
+    try:
+        raw = json.loads(path.read_text())
+    except ValueError as exc:
+        raise ModelError(f"{path}: not valid JSON; the run folder is damaged") from exc
+    version = raw.get("format") if isinstance(raw, dict) else None
+    if version != FORMAT:
+        raise ModelError(
+            f"{folder}: made by an incompatible version of fauxlab (run format {version!r}; "
+            f"this version reads {FORMAT!r}); train a new run"
+        )
+    try:
+        return RunInfo(**raw)
+    except TypeError as exc:
+        raise ModelError(f"{path}: unexpected fields ({exc}); the run folder is damaged") from exc
+
+
+@dataclass(frozen=True)
+class LoadedRun:
+    folder: Path
+    info: RunInfo
+    model: SwapModel
+    step: int
+    weights_sha256: str
+
+    def model_info(self) -> ModelInfo:
+        return ModelInfo(f"fauxlab-faceswap-{self.info.model}", self.weights_sha256)
+
+
+def latest_weights(folder: Path) -> tuple[Path, str, int]:
+    """The newest checkpoint's safetensors file, its SHA-256 (checked) and its step."""
+    latest = folder / CHECKPOINTS / "latest.json"
+    if not latest.is_file():
+        raise ModelError(f"{folder}: the run has no checkpoint yet; train it first")
+    try:
+        record = json.loads(latest.read_text())
+        step = int(record["step"])
+        name = f"step-{step:08d}.safetensors"
+        digest = str(record["files"][name])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{latest}: checkpoint index is corrupt ({exc})") from exc
+    path = folder / CHECKPOINTS / name
+    if not path.is_file() or sha256_file(path) != digest:
+        raise ModelError(f"{path}: missing or damaged (SHA-256 does not match latest.json)")
+    return path, digest, step
+
+
+def model_tensors(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+
+def load_run(folder: Path, device: torch.device | None = None) -> LoadedRun:
+    info = read_run_info(folder)
+    path, digest, step = latest_weights(folder)
+    tensors, _ = load_weights(path)
+    model = SwapModel(info.model, info.size)
+    try:
+        model.load_state_dict(model_tensors(tensors, "model."))
+    except RuntimeError as exc:
+        raise ModelError(f"{path}: weights do not fit a {info.model} model ({exc})") from exc
+    model.eval().to(device or torch.device("cpu"))
+    return LoadedRun(folder, info, model, step, digest)

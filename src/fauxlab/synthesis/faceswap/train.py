@@ -1,0 +1,347 @@
+"""Train a face swap: shared encoder, decoders A and B, optional late patch critic.
+
+Each step draws a batch of each identity, warps it (see `warp.py`), and asks that
+identity's decoder to draw the unwarped face and its mask. Checkpoints (through
+`fauxlab.training`) and sealed preview grids are written every `preview_every` steps,
+every `checkpoint_minutes`, at the end and on Ctrl-C; `resume=True` continues a run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from fauxlab.errors import InputError, ModelError
+from fauxlab.provenance.seal import ModelInfo, seal_image
+from fauxlab.synthesis.faceswap.data import FaceSet, check_pair, load_faceset
+from fauxlab.synthesis.faceswap.losses import (
+    LossWeights,
+    gan_losses,
+    generator_gan_loss,
+    reconstruction_loss,
+)
+from fauxlab.synthesis.faceswap.models import MODEL_NAMES, PatchDiscriminator, SwapModel
+from fauxlab.synthesis.faceswap.runfolder import (
+    CHECKPOINTS,
+    METRICS,
+    PREVIEWS,
+    RunInfo,
+    model_tensors,
+    new_run_folder,
+    read_run_info,
+    write_run_info,
+)
+from fauxlab.synthesis.faceswap.warp import augment
+from fauxlab.training import (
+    Budget,
+    MetricsLog,
+    choose_device,
+    has_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+    seed_everything,
+)
+
+DEFAULT_LR = {"fauxlab": 2e-4, "classic": 5e-5}  # classic: the original deepfakes setting
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    model: str = "fauxlab"
+    size: int = 64
+    batch: int = 16
+    lr: float | None = None  # None: DEFAULT_LR for the model
+    gan_weight: float = 0.0
+    gan_start: float = 0.5  # share of the budget after which the critic switches on
+    preview_every: int = 500
+    checkpoint_minutes: float = 5.0
+    log_every: int = 20
+    seed: int = 0
+    device: str = "auto"
+    losses: LossWeights = field(default_factory=LossWeights)
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else DEFAULT_LR[self.model]
+
+    def check(self) -> None:
+        if self.model not in MODEL_NAMES:
+            raise InputError(f"unknown --model {self.model!r}; choose {', '.join(MODEL_NAMES)}")
+        if self.size not in (64, 128):
+            raise InputError(f"--size must be 64 or 128, got {self.size}")
+        if self.model == "classic" and self.size != 64:
+            raise InputError("--model classic is the 64 px baseline; use --size 64")
+        if self.batch < 2:
+            raise InputError(f"--batch must be at least 2, got {self.batch}")
+        if self.gan_weight < 0:
+            raise InputError(f"--gan-weight must be 0 or more, got {self.gan_weight}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        values["losses"] = LossWeights(**values.get("losses", {}))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class StepReport:
+    step: int
+    total_steps: int | None
+    fraction: float  # of the budget used, 0..1
+    images_per_s: float
+    losses: dict[str, float]
+    gan_on: bool
+
+
+@dataclass
+class TrainSummary:
+    run: str
+    model: str
+    step: int = 0
+    images: int = 0
+    train_seconds: float = 0.0
+    images_per_s: float = 0.0
+    losses: dict[str, float] = field(default_factory=dict)
+    previews: list[str] = field(default_factory=list)
+    weights_sha256: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Progress = Callable[[StepReport], None]
+
+
+class _Trainer:
+    def __init__(self, config: TrainConfig, a: FaceSet, b: FaceSet, out: Path) -> None:
+        self.config, self.a, self.b, self.out = config, a, b, out
+        self.device = choose_device(config.device)
+        self.rng = seed_everything(config.seed)
+        self.model = SwapModel(config.model, config.size).to(self.device)
+        self.opt = torch.optim.Adam(
+            self.model.parameters(), lr=config.learning_rate, betas=(0.5, 0.999)
+        )
+        self.critics: nn.ModuleDict | None = None
+        self.opt_d: torch.optim.Optimizer | None = None
+        if config.gan_weight > 0:
+            self.critics = nn.ModuleDict({"a": PatchDiscriminator(), "b": PatchDiscriminator()}).to(
+                self.device
+            )
+            self.opt_d = torch.optim.Adam(self.critics.parameters(), lr=1e-4, betas=(0.5, 0.999))
+        self.step = 0
+        self.images = 0
+        self.train_seconds = 0.0
+        self.metrics = MetricsLog(out / METRICS)
+        self.weights_sha256 = ""
+
+    # -- checkpoints ------------------------------------------------------------------
+    def tensors(self) -> dict[str, Tensor]:
+        tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
+        if self.critics is not None:
+            tensors.update({f"critic.{k}": v for k, v in self.critics.state_dict().items()})
+        return tensors
+
+    def save(self) -> None:
+        state: dict[str, Any] = {"opt": self.opt.state_dict(), "rng": self.rng.get_state()}
+        if self.opt_d is not None:
+            state["opt_d"] = self.opt_d.state_dict()
+        info = {"images": self.images, "train_seconds": round(self.train_seconds, 2)}
+        path = save_checkpoint(self.out / CHECKPOINTS, self.step, self.tensors(), state, info)
+        checkpoint = load_checkpoint_record(self.out)
+        self.weights_sha256 = checkpoint["files"][path.name]
+
+    def restore(self) -> None:
+        checkpoint = load_checkpoint(self.out / CHECKPOINTS)
+        try:
+            self.model.load_state_dict(model_tensors(checkpoint.tensors, "model."))
+            self.opt.load_state_dict(checkpoint.state["opt"])
+            critic = model_tensors(checkpoint.tensors, "critic.")
+            if self.critics is not None and critic:
+                self.critics.load_state_dict(critic)
+                if self.opt_d is not None and "opt_d" in checkpoint.state:
+                    self.opt_d.load_state_dict(checkpoint.state["opt_d"])
+        except (RuntimeError, KeyError, ValueError) as exc:
+            raise ModelError(f"{self.out}: checkpoint does not fit this model ({exc})") from exc
+        self.rng.set_state(checkpoint.state["rng"])
+        self.step = checkpoint.step
+        self.images = int(checkpoint.info.get("images", 0))
+        self.train_seconds = float(checkpoint.info.get("train_seconds", 0.0))
+        self.metrics.truncate_after(self.step)
+
+    # -- one step -----------------------------------------------------------------------
+    def _side(
+        self, faces: FaceSet, identity: str, gan_on: bool
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        indices = torch.randint(len(faces), (self.config.batch,), generator=self.rng)
+        images, masks = faces.batch(indices)
+        warped, target, target_masks = augment(images, masks, self.rng)
+        warped, target = warped.to(self.device), target.to(self.device)
+        target_masks = target_masks.to(self.device)
+        rgb, mask = self.model(warped, identity)
+        terms = reconstruction_loss(rgb, mask, target, target_masks, self.config.losses)
+        loss = terms["total"]
+        if gan_on and self.critics is not None and self.opt_d is not None:
+            face = target_masks[:, 0:1]
+            fake = rgb * face + target * (1 - face)  # the critic judges only the face
+            critic = self.critics[identity]
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss = gan_losses(critic(target), critic(fake.detach()))
+            d_loss.backward()  # type: ignore[no-untyped-call]
+            self.opt_d.step()
+            g_loss = generator_gan_loss(critic(fake))
+            loss = loss + self.config.gan_weight * g_loss
+            terms = {**terms, "gan": g_loss.detach(), "critic": d_loss.detach()}
+        return loss, terms
+
+    def train_step(self, gan_on: bool) -> dict[str, float]:
+        self.model.train()
+        loss_a, terms_a = self._side(self.a, "a", gan_on)
+        loss_b, terms_b = self._side(self.b, "b", gan_on)
+        self.opt.zero_grad(set_to_none=True)
+        (loss_a + loss_b).backward()  # type: ignore[no-untyped-call]
+        self.opt.step()
+        self.step += 1
+        self.images += 2 * self.config.batch
+        losses = {f"a_{k}": float(v.detach()) for k, v in terms_a.items()}
+        losses.update({f"b_{k}": float(v.detach()) for k, v in terms_b.items()})
+        losses["loss"] = losses["a_total"] + losses["b_total"]
+        return losses
+
+    # -- previews -----------------------------------------------------------------------
+    @torch.no_grad()
+    def preview(self, rows: int = 4) -> Path:
+        """A grid, one row per face: A, A->A, A->B, B, B->B, B->A; sealed."""
+        self.model.eval()
+        columns = []
+        sources: list[Path] = []
+        for faces, own, other in ((self.a, "a", "b"), (self.b, "b", "a")):
+            picks = torch.linspace(0, len(faces) - 1, rows).round().long()
+            sources.extend(faces.files[int(i)] for i in picks)
+            images, _ = faces.batch(picks)
+            images = images.to(self.device)
+            columns += [images, self.model(images, own)[0], self.model(images, other)[0]]
+        grid = torch.cat([torch.cat(list(column), dim=1) for column in columns], dim=2)
+        picture = (grid.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).clip(0, 255)
+        out = self.out / PREVIEWS / f"step-{self.step:08d}.png"
+        out.unlink(missing_ok=True)  # a resumed run may redo a step it previewed before
+        info = ModelInfo(f"fauxlab-faceswap-{self.config.model}", self.weights_sha256)
+        seal_image(picture.astype(np.uint8), out, info, sources, title=f"swap preview {out.stem}")
+        return out
+
+
+def load_checkpoint_record(out: Path) -> dict[str, Any]:
+    record: dict[str, Any] = json.loads((out / CHECKPOINTS / "latest.json").read_text())
+    return record
+
+
+def _open(
+    a_dir: Path, b_dir: Path, out: Path, config: TrainConfig, resume: dict[str, Any] | None
+) -> tuple[TrainConfig, FaceSet, FaceSet]:
+    if resume is not None:
+        info = read_run_info(out)
+        config = TrainConfig.from_dict({**info.settings, **resume})
+        a_dir, b_dir = Path(info.a["folder"]), Path(info.b["folder"])
+    config.check()
+    a = load_faceset(a_dir, config.size)
+    b = load_faceset(b_dir, config.size)
+    check_pair(a, b)
+    if resume is None:
+        new_run_folder(out)
+        info = RunInfo(
+            model=config.model, size=config.size, margin=a.margin,
+            a=a.describe(), b=b.describe(), settings=config.to_dict(),
+        )  # fmt: skip
+        write_run_info(out, info)
+    return config, a, b
+
+
+def train(
+    a_dir: Path,
+    b_dir: Path,
+    out: Path,
+    config: TrainConfig | None = None,
+    *,
+    steps: int | None = None,
+    minutes: float | None = None,
+    resume: bool = False,
+    overrides: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> TrainSummary:
+    """Train (or with `resume`, continue) a swap run in `out` for `steps` total steps
+    and/or `minutes` more minutes. A resumed run keeps its saved settings (model, size,
+    identity folders, batch, GAN weight...) except those named in `overrides`."""
+    if steps is None and minutes is None:
+        raise InputError("give a budget: --steps N (total) or --minutes M")
+    config, a, b = _open(
+        a_dir, b_dir, out, config or TrainConfig(), (overrides or {}) if resume else None
+    )
+    trainer = _Trainer(config, a, b, out)
+    if resume and has_checkpoint(out / CHECKPOINTS):
+        trainer.restore()
+    summary = TrainSummary(run=str(out), model=config.model)
+    budget = Budget(total_steps=steps, minutes=minutes)
+    start_step = trainer.step
+    last_save = time.monotonic()
+    window: list[dict[str, float]] = []
+    try:
+        while not budget.done(trainer.step):
+            fraction = _fraction(budget, trainer.step, steps, minutes)
+            gan_on = config.gan_weight > 0 and fraction >= config.gan_start
+            tick = time.perf_counter()
+            losses = trainer.train_step(gan_on)
+            summary.losses = losses
+            trainer.train_seconds += time.perf_counter() - tick
+            window.append(losses)
+            speed = trainer.images / max(trainer.train_seconds, 1e-9)
+            if trainer.step % config.log_every == 0:
+                _log(trainer, window, speed, gan_on)
+                window = []
+            if progress is not None:
+                progress(StepReport(trainer.step, steps, fraction, speed, losses, gan_on))
+            due = time.monotonic() - last_save >= config.checkpoint_minutes * 60
+            if trainer.step % config.preview_every == 0 or due:
+                trainer.save()
+                summary.previews.append(str(trainer.preview()))
+                last_save = time.monotonic()
+    finally:  # on success, error or Ctrl-C alike: keep what was learned
+        if trainer.step > start_step and not _saved_at(out, trainer.step):
+            trainer.save()
+            summary.previews.append(str(trainer.preview()))
+    summary.step, summary.images = trainer.step, trainer.images
+    summary.train_seconds = round(trainer.train_seconds, 2)
+    summary.images_per_s = round(trainer.images / max(trainer.train_seconds, 1e-9), 2)
+    summary.weights_sha256 = trainer.weights_sha256
+    return summary
+
+
+def _saved_at(out: Path, step: int) -> bool:
+    return has_checkpoint(out / CHECKPOINTS) and load_checkpoint_record(out)["step"] == step
+
+
+def _fraction(budget: Budget, step: int, steps: int | None, minutes: float | None) -> float:
+    parts = []
+    if steps:
+        parts.append(step / steps)
+    if minutes:
+        parts.append(budget.elapsed() / (minutes * 60))
+    return min(1.0, max(parts)) if parts else 0.0
+
+
+def _log(trainer: _Trainer, window: list[dict[str, float]], speed: float, gan_on: bool) -> None:
+    keys = window[0].keys()
+    mean = {k: round(sum(w[k] for w in window) / len(window), 5) for k in keys}
+    trainer.metrics.append(
+        {"step": trainer.step, "images": trainer.images, "images_per_s": round(speed, 2),
+         "gan": gan_on, **mean}
+    )  # fmt: skip

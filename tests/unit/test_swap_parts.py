@@ -1,0 +1,85 @@
+"""Face-swap parts on their own: model shapes, warp, losses, colour match, run format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from fauxlab.errors import ModelError
+from fauxlab.synthesis.faceswap.convert import colour_match
+from fauxlab.synthesis.faceswap.losses import LossWeights, reconstruction_loss, ssim_map
+from fauxlab.synthesis.faceswap.models import PatchDiscriminator, SwapModel, parameter_count
+from fauxlab.synthesis.faceswap.runfolder import FORMAT, RUN_FILE, read_run_info
+from fauxlab.synthesis.faceswap.warp import AugmentSettings, augment
+
+
+@pytest.fixture(scope="module")
+def faces(astronaut: np.ndarray) -> torch.Tensor:
+    """Four 64 px crops of the astronaut's face region (a real photo, not noise)."""
+    crop = astronaut[40:232, 150:342]
+    small = torch.from_numpy(crop).permute(2, 0, 1)[None].float() / 255
+    small = torch.nn.functional.interpolate(small, size=(64, 64), mode="area")
+    return small.repeat(4, 1, 1, 1)
+
+
+@pytest.mark.parametrize(("name", "size"), [("fauxlab", 64), ("fauxlab", 128), ("classic", 64)])
+def test_decoders_draw_rgb_and_mask(name: str, size: int) -> None:
+    model = SwapModel(name, size)
+    x = torch.rand(2, 3, size, size)
+    torch.set_grad_enabled(False)
+    for identity in ("a", "b"):
+        rgb, mask = model(x, identity)
+        assert rgb.shape == (2, 3, size, size) and mask.shape == (2, 1, size, size)
+        assert float(rgb.min()) >= 0 and float(rgb.max()) <= 1
+    torch.set_grad_enabled(True)
+
+
+def test_fauxlab_is_much_smaller_than_classic() -> None:
+    classic, ours = parameter_count(SwapModel("classic")), parameter_count(SwapModel("fauxlab"))
+    assert classic > 60e6 and ours < classic / 10
+    with pytest.raises(ValueError, match="64 px"):
+        SwapModel("classic", 128)
+    assert PatchDiscriminator()(torch.rand(1, 3, 64, 64)).shape == (1, 1, 8, 8)
+
+
+def test_augment_without_jitter_is_identity(faces: torch.Tensor) -> None:
+    masks = torch.ones(4, 3, 64, 64)
+    still = AugmentSettings(0, 0, 0, 0, 0, 5, 0, 0, 0)
+    warped, target, target_masks = augment(faces, masks, torch.Generator().manual_seed(0), still)
+    assert torch.allclose(target, faces, atol=1e-4) and torch.allclose(warped, faces, atol=1e-4)
+    warped, target, target_masks = augment(faces, masks, torch.Generator().manual_seed(1))
+    assert warped.shape == target.shape == faces.shape and target_masks.shape == masks.shape
+    assert not torch.allclose(warped, target, atol=1e-3), "the random warp must change the input"
+
+
+def test_ssim_and_weighted_loss(faces: torch.Tensor) -> None:
+    assert torch.allclose(ssim_map(faces, faces), torch.ones(1), atol=1e-4)
+    masks = torch.zeros(4, 3, 64, 64)
+    masks[:, 0, 16:48, 16:48] = 1
+    mask = masks[:, 0:1].clone()
+    same = reconstruction_loss(faces, mask, faces, masks, LossWeights())
+    worse = reconstruction_loss(faces.flip(3), mask * 0, faces, masks, LossWeights())
+    assert float(same["total"]) < 1e-4 < float(worse["total"])
+    assert float(worse["mask"]) > 0.2
+
+
+def test_colour_match_moves_colour_statistics(astronaut: np.ndarray) -> None:
+    face = astronaut[100:164, 200:264].copy()
+    reference = np.clip(face.astype(np.int16) + 40, 0, 255).astype(np.uint8)
+    region = np.ones((64, 64), np.float32)
+    matched = colour_match(face, reference, region)
+    assert abs(float(matched.mean()) - float(reference.mean())) < 5
+    assert abs(float(face.mean()) - float(reference.mean())) > 20
+
+
+def test_run_from_another_version_is_refused(tmp_path: Path) -> None:
+    (tmp_path / RUN_FILE).write_text(json.dumps({"format": "fauxlab-swap/0", "model": "x"}))
+    with pytest.raises(ModelError, match="incompatible version"):
+        read_run_info(tmp_path)
+    with pytest.raises(ModelError, match="not a swap run"):
+        read_run_info(tmp_path / "missing")
+    assert FORMAT.endswith("/1")
