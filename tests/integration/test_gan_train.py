@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
+from cli_helpers import assert_clean_error, fauxlab
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.verify import verify_file
 from fauxlab.synthesis.gan.config import TrainConfig
@@ -20,24 +19,6 @@ from fauxlab.synthesis.gan.train import train
 from fauxlab.training import Budget, load_checkpoint
 
 STEPS = 20
-
-
-def fauxlab(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fauxlab", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def assert_clean_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
 
 
 @pytest.fixture(scope="module")
