@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from fauxlab.demo.provenance_part import edit_signed_jpeg
 from fauxlab.demo.samples import astronaut
 from fauxlab.errors import OutputExistsError
 from fauxlab.fileio import sha256_file
@@ -82,12 +83,8 @@ def test_lookalike_without_marks_is_a_near_match(tmp_path: Path, provenance: Pro
 
 def test_tampered_file_reads_as_tampered(tmp_path: Path, provenance: Provenance) -> None:
     sealed = seal_image(astronaut(), tmp_path / "fake.jpg", MODEL, provenance=provenance)
-    data = bytearray(sealed.path.read_bytes())
-    scan = data.rfind(b"\xff\xda")  # start of the entropy-coded picture data
-    middle = scan + (len(data) - scan) // 2
-    data[middle : middle + 8] = bytes(b ^ 0x55 for b in data[middle : middle + 8])
     forged = tmp_path / "forged.jpg"
-    forged.write_bytes(bytes(data))
+    forged.write_bytes(edit_signed_jpeg(sealed.path.read_bytes()))
     report = verify_file(forged, provenance)
     assert report.credentials is not None and report.credentials.present
     assert not report.credentials.valid and report.tampered

@@ -45,6 +45,15 @@ def _row(name: str, what: str, report: VerifyReport) -> dict[str, Any]:
     }
 
 
+def edit_signed_jpeg(data: bytes) -> bytes:
+    """An edit after signing that keeps the picture decodable: a comment segment inserted
+    after the start-of-image marker. The bytes the manifest's hash covers change, so C2PA
+    must call the file invalid."""
+    comment = b"edited after signing"
+    segment = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
+    return data[:2] + segment + data[2:]
+
+
 def run_provenance_part(out: Path) -> list[dict[str, Any]]:
     provenance = Provenance(out / "ledger.sqlite", out / "identity")
     portrait = astronaut()
@@ -60,18 +69,16 @@ def run_provenance_part(out: Path) -> list[dict[str, Any]]:
     Image.fromarray(small).save(reshared, quality=70)
     original = out / "original.png"  # the same picture before it was sealed
     write_image(original, portrait)
-    tampered = out / "tampered.jpg"  # a sealed JPEG with part of its picture data altered
+    tampered = out / "tampered.jpg"  # a sealed JPEG edited after signing
     sealed_jpeg = seal_image(
         portrait, out / "sealed.jpg", ModelInfo("demo-generator"), provenance=provenance
     )
     data = bytearray(sealed_jpeg.path.read_bytes())
-    middle = data.rfind(b"\xff\xda") + (len(data) - data.rfind(b"\xff\xda")) // 2
-    data[middle : middle + 8] = bytes(b ^ 0x55 for b in data[middle : middle + 8])
-    tampered.write_bytes(bytes(data))
+    tampered.write_bytes(edit_signed_jpeg(bytes(data)))
     cases = [
         (sealed.path, "sealed by fauxlab"),
         (reshared, "the sealed picture resized to 320 px and saved as JPEG 70"),
         (original, "the picture before sealing"),
-        (tampered, "a sealed JPEG whose picture data was then altered"),
+        (tampered, "a sealed JPEG edited after it was signed"),
     ]
     return [_row(path.name, what, verify_file(path, provenance)) for path, what in cases]
