@@ -30,12 +30,15 @@ def _config(
     seed: int,
     loss: str | None,
     limit: int | None,
+    holdout: int,
 ) -> TrainConfig:
     if model not in MODEL_NAMES:
         raise InputError(f"unknown --model {model!r}; choose one of {', '.join(MODEL_NAMES)}")
     if loss is not None and loss not in LOSS_NAMES:
         raise InputError(f"unknown --loss {loss!r}; choose one of {', '.join(LOSS_NAMES)}")
-    overrides: dict[str, Any] = {"data_dir": str(data_dir), "batch": batch, "seed": seed}
+    overrides: dict[str, Any] = {
+        "data_dir": str(data_dir), "batch": batch, "seed": seed, "holdout": holdout,
+    }  # fmt: skip
     if loss is not None:
         overrides["loss"] = loss
     if limit is not None:
@@ -60,6 +63,9 @@ def train(
     seed: int = typer.Option(0, help="Seed for weights, batches, noise and augmentation."),
     loss: str | None = typer.Option(None, help="bce, ns or hinge (default: the model's own)."),
     limit: int | None = typer.Option(None, help="Use only the first N images (by name)."),
+    holdout: int = typer.Option(
+        0, help="Never train on the last N images (by name); `gan eval` compares with them."
+    ),
     sample_every: int = typer.Option(100, help="Draw a sealed fixed-noise grid every N steps."),
     checkpoint_every: int = typer.Option(500, help="Checkpoint every N steps (and every 10 min)."),
     device: str = typer.Option("auto", help="auto (CUDA when present), cpu or cuda."),
@@ -71,7 +77,7 @@ def train(
     With --resume the run's saved config is used (--model, --size, --batch, --seed and
     --loss are ignored); --steps is the total to reach, --minutes a further budget.
     """
-    config = _config(data_dir, model, size, batch, seed, loss, limit)
+    config = _config(data_dir, model, size, batch, seed, loss, limit, holdout)
     config = replace(config, sample_every=sample_every, checkpoint_every=checkpoint_every)
     if minutes is None and steps is None:
         minutes = 10.0

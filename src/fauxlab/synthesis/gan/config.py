@@ -28,6 +28,7 @@ class TrainConfig:
     ema_beta: float | None = 0.999
     seed: int = 0
     image_limit: int | None = None
+    holdout: int = 0
     log_every: int = 10
     sample_every: int = 100
     checkpoint_every: int = 500

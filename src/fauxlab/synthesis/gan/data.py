@@ -30,6 +30,17 @@ def image_files(folder: Path) -> list[Path]:
     return files
 
 
+def split_files(files: list[Path], holdout: int) -> tuple[list[Path], list[Path]]:
+    """(training, held-out): the last `holdout` files by name are never trained on, so
+    the metrics compare a generator with real images it has not seen."""
+    if holdout < 0:
+        raise InputError(f"--holdout must be 0 or more, got {holdout}")
+    if holdout and holdout >= len(files):
+        raise InputError(f"--holdout {holdout} leaves no training images of {len(files)}")
+    cut = len(files) - holdout
+    return files[:cut], files[cut:]
+
+
 def _square(image: RGBImage, size: int) -> RGBImage:
     h, w = image.shape[:2]
     side = min(h, w)
@@ -45,10 +56,15 @@ def load_images(
     size: int,
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    holdout: int = 0,
+    held_out: bool = False,
 ) -> tuple[torch.Tensor, int]:
-    """All images of `folder` (the first `limit` by name) as (N, 3, size, size) uint8,
-    and how many files were skipped as unreadable."""
-    files = image_files(folder)[:limit]
+    """The training images of `folder` (or, with `held_out`, the held-out ones) as
+    (N, 3, size, size) uint8, and how many files were skipped as unreadable.
+
+    The last `holdout` files by name are held out; `limit` then keeps the first N."""
+    training, held = split_files(image_files(folder), holdout)
+    files = (held if held_out else training)[:limit]
     out = torch.empty((len(files), 3, size, size), dtype=torch.uint8)
     count = skipped = 0
     for i, path in enumerate(files):

@@ -266,7 +266,9 @@ def train(
         if progress is not None:
             progress("loading images", done, {"total": float(total)})
 
-    images, _ = load_images(Path(config.data_dir), config.arch.size, config.image_limit, loading)
+    images, _ = load_images(
+        Path(config.data_dir), config.arch.size, config.image_limit, loading, config.holdout
+    )
     trainer = GanTrainer(config, images, choose_device(device))
     metrics = MetricsLog(run / "metrics.jsonl")
     if checkpoint is not None:

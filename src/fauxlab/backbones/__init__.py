@@ -1,0 +1,1 @@
+"""Pretrained networks fauxlab builds on, loaded from local wheels only."""

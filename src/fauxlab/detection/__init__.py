@@ -1,0 +1,1 @@
+"""Detection: how fakes are caught. Detectors turn analysed media into evidence."""

@@ -1,0 +1,113 @@
+"""What every detector returns, and the registry `fauxlab detect` runs them from.
+
+A detector looks at one `AnalysedMedia` (decoded once, faces found once, shared by all
+detectors) and answers with `Evidence`: its own calibrated probability that the media is
+fake (None when it cannot judge, e.g. no face for a face detector), one sentence a
+non-expert can read, JSON-safe numbers, optional per-face scores, and pictures (PNG) a
+person can check. Fusion turns the list of Evidence into one verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from fauxlab.detection.analysed import AnalysedMedia
+from fauxlab.faces.types import Box
+
+
+class Verdict(StrEnum):
+    FAKE = "fake"
+    REAL = "real"
+    UNCERTAIN = "uncertain"
+    NO_FACE = "no face"
+
+
+@dataclass(frozen=True)
+class FaceScore:
+    """One face in one frame, as a face-level detector scored it."""
+
+    frame: int
+    time: float
+    track_id: int
+    box: Box
+    probability: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "frame": self.frame,
+            "time": round(self.time, 3),
+            "track_id": self.track_id,
+            "box": [round(v, 1) for v in self.box],
+            "probability": round(self.probability, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A picture that backs the evidence: a heatmap overlay, a timeline, a spectrum."""
+
+    name: str
+    caption: str
+    png: bytes
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One detector's finding about one file.
+
+    `probability` is P(fake) calibrated on held-out data, or None when this detector
+    could not judge the file (no face, too short, no audio). `weight` says how much the
+    fusion should trust it relative to the others (1 = a full, calibrated detector).
+    `decisive` marks evidence that settles the verdict on its own (our own signed
+    AI-generated marks)."""
+
+    detector: str
+    probability: float | None
+    summary: str
+    details: dict[str, Any] = field(default_factory=dict)
+    faces: list[FaceScore] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    weight: float = 1.0
+    decisive: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "detector": self.detector,
+            "probability": None if self.probability is None else round(self.probability, 4),
+            "summary": self.summary,
+            "weight": self.weight,
+            "decisive": self.decisive,
+            "details": self.details,
+            "faces": [f.to_dict() for f in self.faces],
+            "figures": [{"name": f.name, "caption": f.caption} for f in self.figures],
+        }
+
+
+class Detector(Protocol):
+    """Anything with a name that turns analysed media into evidence."""
+
+    name: str
+
+    def examine(self, media: AnalysedMedia) -> Evidence: ...
+
+
+DetectorFactory = Callable[[], Detector]
+_REGISTRY: dict[str, DetectorFactory] = {}
+
+
+def register(name: str, factory: DetectorFactory) -> None:
+    """Make a detector available to `fauxlab detect --detectors NAME`."""
+    _REGISTRY[name] = factory
+
+
+def detector_names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def make_detector(name: str) -> Detector:
+    if name not in _REGISTRY:
+        raise KeyError(name)
+    return _REGISTRY[name]()
