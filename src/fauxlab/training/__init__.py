@@ -8,7 +8,13 @@ from fauxlab.training.checkpoint import (
     save_checkpoint,
     save_weights,
 )
-from fauxlab.training.run import Budget, MetricsLog, choose_device, seed_everything
+from fauxlab.training.run import (
+    Budget,
+    MetricsLog,
+    choose_device,
+    interruptible,
+    seed_everything,
+)
 
 __all__ = [
     "Budget",
@@ -16,6 +22,7 @@ __all__ = [
     "MetricsLog",
     "choose_device",
     "has_checkpoint",
+    "interruptible",
     "load_checkpoint",
     "load_weights",
     "save_checkpoint",

@@ -1,0 +1,135 @@
+"""The learned detector's parts: self-blending, crops, batches, calibration, weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from numpy.typing import NDArray
+
+from fauxlab.detection.learned.bank import FaceBank, split_files
+from fauxlab.detection.learned.batches import BOUNDARY_SIZE, training_batch, validation_set
+from fauxlab.detection.learned.calibrate import fit_platt
+from fauxlab.detection.learned.crops import BANK_SIZE, INPUT_SIZE, cut_input, jitter_matrix
+from fauxlab.detection.learned.degrade import degrade, jpeg
+from fauxlab.detection.learned.sbi import blend_mask, boundary, self_blend
+from fauxlab.errors import InputError, ModelError
+from fauxlab.faces.align import template_in_crop
+
+
+def _face(seed: int = 0) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+    """A textured bank-sized image and the template landmarks placed in it."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(60, 200, (BANK_SIZE, BANK_SIZE, 3)).astype(np.uint8)
+    return base, template_in_crop(BANK_SIZE, 0.25).astype(np.float64)
+
+
+def _bank(count: int = 6) -> FaceBank:
+    faces = [_face(i) for i in range(count)]
+    return FaceBank(
+        np.stack([f for f, _ in faces]),
+        np.stack([p for _, p in faces]).astype(np.float32),
+        [f"face-{i}" for i in range(count)],
+    )
+
+
+def test_blend_mask_covers_the_face_and_not_the_corners() -> None:
+    _, points = _face()
+    for seed in range(5):
+        mask = blend_mask(points, (BANK_SIZE, BANK_SIZE), np.random.default_rng(seed))
+        assert mask.dtype == np.float32 and 0.0 <= mask.min() and mask.max() <= 1.0
+        centre = points.mean(0).round().astype(int)
+        assert mask[centre[1], centre[0]] > 0.2
+        assert mask[:8, :8].max() < 0.05 and mask[-8:, -8:].max() < 0.05
+
+
+def test_self_blend_changes_only_one_side_of_the_mask() -> None:
+    """Outside the mask the result is one of the two copies unchanged, so the
+    manipulation sits exactly where the boundary target says."""
+    image, points = _face(1)
+    fake, mask = self_blend(image, points, np.random.default_rng(3))
+    assert fake.shape == image.shape and fake.dtype == np.uint8
+    outside = mask < 1e-4
+    inside = mask > 0.999
+    diff = np.abs(fake.astype(int) - image.astype(int)).max(axis=2)
+    untouched_outside = diff[outside].max() <= 1
+    untouched_inside = inside.any() and diff[inside].max() <= 1
+    assert untouched_outside or untouched_inside
+    assert diff.max() > 5  # but something was changed
+
+
+def test_boundary_peaks_where_the_mask_is_half() -> None:
+    mask = np.array([0.0, 0.5, 1.0], dtype=np.float32)
+    assert boundary(mask).tolist() == [0.0, 1.0, 0.0]
+
+
+def test_centred_crop_maps_bank_centre_to_input_centre() -> None:
+    matrix = jitter_matrix(None)
+    centre = matrix @ np.array([BANK_SIZE / 2, BANK_SIZE / 2, 1.0])
+    assert np.allclose(centre, [INPUT_SIZE / 2, INPUT_SIZE / 2])
+    image, _ = _face()
+    assert cut_input(image, matrix).shape == (INPUT_SIZE, INPUT_SIZE, 3)
+
+
+def test_batches_are_paired_labelled_and_repeatable() -> None:
+    bank = _bank()
+    batch = training_batch(bank, pairs=3, seed=7, step=11)
+    assert batch.images.shape == (6, 3, INPUT_SIZE, INPUT_SIZE)
+    assert batch.labels.tolist() == [0.0, 1.0] * 3
+    assert batch.boundaries.shape == (6, 1, BOUNDARY_SIZE, BOUNDARY_SIZE)
+    assert float(batch.boundaries[0::2].abs().max()) == 0.0  # reals have no boundary
+    assert float(batch.boundaries[1::2].max()) > 0.3
+    again = training_batch(bank, pairs=3, seed=7, step=11)
+    assert torch.equal(batch.images, again.images)  # resume sees the same batches
+    other = training_batch(bank, pairs=3, seed=7, step=12)
+    assert not torch.equal(batch.images, other.images)
+
+
+def test_validation_set_is_fixed_and_has_a_jpeg_copy() -> None:
+    bank = _bank()
+    first, second = validation_set(bank, 4), validation_set(bank, 4)
+    assert torch.equal(first.clean, second.clean)
+    assert first.clean.shape == first.jpeg75.shape == (8, 3, INPUT_SIZE, INPUT_SIZE)
+    assert not torch.equal(first.clean, first.jpeg75)
+
+
+def test_degradations_keep_shape_and_type() -> None:
+    image, _ = _face()
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        out = degrade(image, rng)
+        assert out.shape == image.shape and out.dtype == np.uint8
+    assert np.abs(jpeg(image, 30).astype(int) - image.astype(int)).mean() > 1
+
+
+def test_platt_recovers_an_overconfident_scale() -> None:
+    rng = np.random.default_rng(0)
+    true_logits = rng.normal(0, 2, 4000)
+    labels = (rng.random(4000) < 1 / (1 + np.exp(-true_logits))).astype(np.float64)
+    fitted = fit_platt(torch.from_numpy(true_logits * 4), torch.from_numpy(labels))
+    assert fitted.scale == pytest.approx(0.25, rel=0.15)
+    assert abs(fitted.bias) < 0.15
+
+
+def test_split_holds_out_the_last_files_and_excludes(tmp_path: Path) -> None:
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    for i in range(10):
+        (folder / f"{i:02d}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    split = split_files([folder], 0.2, exclude=("03.png",))
+    assert [p.name for p in split.validation] == ["08.png", "09.png"]
+    assert "03.png" not in [p.name for p in split.train] and len(split.train) == 7
+    with pytest.raises(InputError):
+        split_files([tmp_path / "missing"], 0.1)
+
+
+def test_bank_round_trip_and_corrupt_file(tmp_path: Path) -> None:
+    bank = _bank(3)
+    bank.save(tmp_path / "bank.npz")
+    loaded = FaceBank.load(tmp_path / "bank.npz")
+    assert np.array_equal(loaded.crops, bank.crops) and loaded.sources == bank.sources
+    (tmp_path / "bad.npz").write_bytes((tmp_path / "bank.npz").read_bytes()[:100])
+    with pytest.raises(ModelError, match="corrupt"):
+        FaceBank.load(tmp_path / "bad.npz")
