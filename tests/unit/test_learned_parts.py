@@ -39,7 +39,7 @@ def test_blend_mask_covers_the_face_and_not_the_corners() -> None:
     _, points = _face()
     for seed in range(5):
         mask = blend_mask(points, (BANK_SIZE, BANK_SIZE), np.random.default_rng(seed))
-        assert mask.dtype == np.float32 and 0.0 <= mask.min() and mask.max() <= 1.0
+        assert mask.dtype == np.float32 and mask.min() >= 0.0 and mask.max() <= 1.0
         centre = points.mean(0).round().astype(int)
         assert mask[centre[1], centre[0]] > 0.2
         assert mask[:8, :8].max() < 0.05 and mask[-8:, -8:].max() < 0.05

@@ -11,7 +11,7 @@ import sys
 import typer
 
 from fauxlab import __version__
-from fauxlab.cli import demo, faces, gan, media, provenance, swap
+from fauxlab.cli import demo, detect, faces, gan, media, provenance, swap
 from fauxlab.cli.output import stderr
 from fauxlab.errors import FauxlabError
 
@@ -31,6 +31,8 @@ app.add_typer(swap.app, name="swap")
 app.command("demo")(demo.demo)
 app.command("seal")(provenance.seal)
 app.command("verify")(provenance.verify)
+app.command("detect")(detect.detect)
+app.command("bench")(detect.bench)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,100 @@
+"""How long `fauxlab detect` takes: videos against their decode time and duration, and
+face photos per second.
+
+    .venv/bin/python benchmarks/detect.py [--data ../shared/data] [--videos a.mp4,b.mp4]
+                                          [--photos 200]
+
+Videos: for each clip, the default analysis (every frame decoded and its faces tracked,
+32 keyframes scored by every shipped detector) against two baselines run beside it:
+  decode    decoding every frame to RGB and nothing else (the floor no analysis beats)
+  duration  the clip's own length (>= 1x means faster than real time)
+Goal: a 30 s clip at 512 to 720p in <= 15 s on 2 cores (>= 2x real time).
+
+Photos: UTKFace faces (the held-out last files by name) upscaled to 256 px JPEGs, each
+analysed as `fauxlab detect` would; baseline: decoding the same JPEGs. Goal >= 20/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from _common import data_argument
+from fauxlab.detection.builtin import available_detectors
+from fauxlab.detection.run import detect_file
+from fauxlab.media import Sampling, iter_frames, probe_video, read_image
+
+DEFAULT_VIDEOS = "liveportrait-d6.mp4,hdtf-1.mp4,voxceleb-1.mp4,retalking-1.mp4"
+
+
+def _decode_seconds(video: Path) -> float:
+    started = time.perf_counter()
+    for _ in iter_frames(video, Sampling("all")):
+        pass
+    return time.perf_counter() - started
+
+
+def _videos(data: Path, names: list[str]) -> None:
+    detectors, _ = available_detectors()
+    print(f"detectors: {', '.join(d.name for d in detectors)}")
+    print("| clip | size | duration s | decode s | detect s | x real time | detect / decode |")
+    print("|---|---|---|---|---|---|---|")
+    for name in names:
+        video = data / "videos" / name
+        info = probe_video(video)
+        decode = _decode_seconds(video)
+        started = time.perf_counter()
+        report = detect_file(video, detectors)
+        seconds = time.perf_counter() - started
+        print(
+            f"| {name} | {info.width}x{info.height} | {info.duration:.1f} | {decode:.1f} | "
+            f"{seconds:.1f} | {info.duration / seconds:.2f}x | {seconds / decode:.2f} |"
+            f"  verdict {report.verdict.value}",
+            flush=True,
+        )
+
+
+def _photos(data: Path, count: int) -> None:
+    detectors, _ = available_detectors()
+    source = sorted((data / "faces" / "utkface").glob("*.jpg"))[-count:]
+    with tempfile.TemporaryDirectory() as folder:
+        photos = []
+        for path in source:
+            out = Path(folder) / path.name
+            Image.open(path).convert("RGB").resize((256, 256), Image.Resampling.LANCZOS).save(
+                out, quality=90
+            )
+            photos.append(out)
+        detect_file(photos[0], detectors)  # load models once, outside the timing
+        started = time.perf_counter()
+        for photo in photos:
+            read_image(photo)
+        decode = time.perf_counter() - started
+        started = time.perf_counter()
+        for photo in photos:
+            detect_file(photo, detectors)
+        seconds = time.perf_counter() - started
+    n = len(photos)
+    print(
+        f"\nphotos: {n} UTKFace faces at 256 px: detect {n / seconds:.1f}/s, decode only "
+        f"{n / decode:.0f}/s (detect takes {decode / seconds:.3f}x the decode rate; goal >= 20/s)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    data_argument(parser)
+    parser.add_argument("--videos", default=DEFAULT_VIDEOS, help="comma-separated clip names")
+    parser.add_argument("--photos", type=int, default=200, help="how many face photos")
+    args = parser.parse_args()
+    _videos(args.data, [v for v in args.videos.split(",") if v])
+    if args.photos:
+        _photos(args.data, args.photos)
+
+
+if __name__ == "__main__":
+    main()

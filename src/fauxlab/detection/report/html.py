@@ -1,0 +1,207 @@
+"""The HTML report: one self-contained file a non-expert can read.
+
+Images are embedded as data: URIs and the style is inline, so the file can be mailed or
+archived on its own; there is no script and no external address. Every piece of text
+that came from a file or a detector is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections import Counter
+from pathlib import Path
+
+from fauxlab import __version__
+from fauxlab.detection.evidence import Evidence, Verdict
+from fauxlab.detection.report.figures import timeline_png
+from fauxlab.detection.run import DetectRun, FileReport
+from fauxlab.fileio import atomic_output
+
+_STYLE = """
+body{font:16px/1.5 system-ui,sans-serif;max-width:1000px;margin:2rem auto;padding:0 1rem;
+color:#222}
+h1{margin-bottom:.2rem}.sub{color:#555;margin-top:0}
+article{border:1px solid #ddd;border-left:8px solid #607d8b;border-radius:6px;
+padding:.6rem 1.2rem;margin:1.5rem 0}
+article.fake{border-left-color:#c62828}article.real{border-left-color:#2e7d32}
+article.uncertain{border-left-color:#ef6c00}
+.badge{display:inline-block;padding:.1rem .7rem;border-radius:4px;color:#fff;font-weight:700;
+text-transform:uppercase;background:#607d8b}
+.fake .badge,.chip.fake{background:#c62828}.real .badge,.chip.real{background:#2e7d32}
+.uncertain .badge,.chip.uncertain{background:#ef6c00}
+.chip{display:inline-block;padding:.1rem .6rem;margin:.2rem;border-radius:4px;color:#fff;
+background:#607d8b}
+.prob{font-size:1.2rem;margin-left:.8rem}.why{font-size:1.05rem}
+h2{margin:.4rem 0;word-break:break-all}figure{display:inline-block;margin:.5rem 1rem .5rem 0;
+vertical-align:top}
+img{max-width:100%;border:1px solid #ddd}figcaption{color:#555;font-size:.85rem;max-width:380px}
+dl{display:inline-grid;grid-template-columns:auto auto;gap:.1rem .8rem;font-size:.9rem;
+vertical-align:top}dt{color:#666}dd{margin:0;word-break:break-all}
+li{margin:.5rem 0}.muted{color:#666}.help{background:#f6f6f6;padding:.6rem 1.2rem;
+border-radius:6px}
+"""
+
+ABOUT = {
+    "provenance": "looked for fauxlab's own marks: an invisible watermark, signed content "
+    "credentials (C2PA) and an entry in its transparency ledger.",
+    "learned": "a neural network trained to spot the blending boundary of a pasted face "
+    "looked at each face.",
+    "spectrum": "looked at the whole picture's frequency spectrum for the regular patterns "
+    "image generators leave.",
+}
+_HEADLINE = {
+    Verdict.FAKE: "Fake",
+    Verdict.REAL: "No sign of manipulation",
+    Verdict.UNCERTAIN: "Uncertain",
+    Verdict.NO_FACE: "No face found",
+}
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _figure(data: bytes, mime: str, caption: str, width: int | None = None) -> str:
+    size = f' width="{width}"' if width else ""
+    return (
+        f'<figure><img src="{_data_uri(data, mime)}" alt="{_e(caption)}"{size}>'
+        f"<figcaption>{_e(caption)}</figcaption></figure>"
+    )
+
+
+def _probability(p: float | None) -> str:
+    return "could not judge" if p is None else f"P(fake) {p:.2f}"
+
+
+def _evidence(item: Evidence) -> str:
+    about = ABOUT.get(item.detector, "")
+    what = f" <span class='muted'>({_e(about)})</span>" if about else ""
+    decisive = " &middot; <b>decisive</b>" if item.decisive else ""
+    figures = "".join(_figure(f.png, "image/png", f.caption, 360) for f in item.figures)
+    return (
+        f"<li><b>{_e(item.detector)}</b>: {_e(_probability(item.probability))}{decisive}{what}"
+        f"<br>{_e(item.summary)}{'<div>' + figures + '</div>' if figures else ''}</li>"
+    )
+
+
+def _facts(report: FileReport) -> str:
+    rows = [
+        ("kind", report.kind),
+        ("size", f"{report.width} x {report.height}"),
+        ("faces found", str(report.face_count)),
+        ("frames examined", str(report.frames_analysed)),
+        ("SHA-256", report.sha256),
+        ("time taken", f"{report.seconds:.1f} s"),
+    ]
+    if report.duration is not None:
+        rows.insert(2, ("duration", f"{report.duration:.1f} s"))
+    return "<dl>" + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in rows) + "</dl>"
+
+
+def _timeline(report: FileReport) -> str:
+    if not report.timeline:
+        return ""
+    points = [(f"{p.detector} track {p.track_id}", p.time, p.probability) for p in report.timeline]
+    png = timeline_png(points, report.bands, report.duration)
+    caption = (
+        "Each line is one face (track) as one detector scored it over time; above the "
+        "'fake above' line a frame looks fake."
+    )
+    return "<h3>Frame by frame</h3>" + _figure(png, "image/png", caption)
+
+
+def _file(report: FileReport) -> str:
+    verdict = report.verdict
+    if report.thumbnail is not None:
+        caption = (
+            "Faces found, boxed by score: red fake, amber uncertain, green real, grey not scored."
+            if report.faces
+            else "No face was found in the examined frames."
+        )
+        picture = _figure(report.thumbnail, "image/jpeg", caption)
+    else:
+        picture = ""
+    evidence = "".join(_evidence(e) for e in report.evidence)
+    return f"""<article class="{_e(verdict.name.lower().replace("_", "-"))}">
+<h2>{_e(report.path.name)}</h2><p class="muted">{_e(report.path)}</p>
+<p><span class="badge">{_e(_HEADLINE[verdict])}</span>
+<span class="prob">{_e(_probability(report.probability))}</span></p>
+<p class="why">{_e(report.explanation)}</p>
+<div>{picture}{_facts(report)}</div>
+<h3>Evidence</h3><ul>{evidence}</ul>{_timeline(report)}
+</article>"""
+
+
+def _how_to_read(run: DetectRun) -> str:
+    b = run.bands
+    return f"""<section class="help"><h2>How to read this</h2>
+<p>Each detector looks for one kind of manipulation and gives the probability that the file
+is fake, or says it could not judge (for example, a face detector on a picture without a
+face). The file's probability is the highest of them, because a file is fake as soon as one
+specialised detector is confident. fauxlab's own provenance marks, when present, settle the
+verdict on their own.</p>
+<ul><li><b>Fake</b>: probability {b.fake_from:.2f} or more, or fauxlab's own marks say an AI
+made it.</li>
+<li><b>Uncertain</b>: between {b.real_below:.2f} and {b.fake_from:.2f}, too close to call;
+look at the evidence and at the source of the file.</li>
+<li><b>No sign of manipulation</b> ("real"): below {b.real_below:.2f}.</li>
+<li><b>No face found</b>: the face detectors had nothing to look at, and no whole-image
+detector was confident the file is fake.</li></ul></section>"""
+
+
+_LIMITS = """<section><h2>Limits</h2><ul>
+<li>A detector can be wrong, both ways. Treat a verdict as a lead to check, not as proof.</li>
+<li>"No sign of manipulation" means these detectors found no evidence of manipulation; it does
+not prove the file is authentic. New kinds of fakes may not be recognised.</li>
+<li>Heavy compression, tiny faces and unusual lighting make every detector less reliable.</li>
+<li>Missing provenance marks say nothing: only fauxlab (and tools that sign C2PA credentials)
+add them.</li></ul></section>"""
+
+
+def _problems(run: DetectRun) -> str:
+    parts: list[str] = []
+    if run.errors:
+        items = "".join(f"<li>{_e(e.path)}: {_e(e.reason)}</li>" for e in run.errors)
+        parts.append(f"<section><h2>Files that could not be read</h2><ul>{items}</ul></section>")
+    if run.skipped:
+        items = "".join(f"<li>{_e(s.name)}: {_e(s.reason)}</li>" for s in run.skipped)
+        parts.append(f"<section><h2>Detectors not used</h2><ul>{items}</ul></section>")
+    return "".join(parts)
+
+
+def render(run: DetectRun) -> str:
+    """The report page as one string."""
+    counts = Counter(f.verdict for f in run.files)
+    chips = "".join(
+        f'<span class="chip {_e(v.name.lower().replace("_", "-"))}">'
+        f"{counts[v]} {_e(_HEADLINE[v].lower())}</span>"
+        for v in Verdict
+        if counts[v]
+    )
+    detectors = ", ".join(run.detectors) or "none"
+    files = "".join(_file(f) for f in run.files)
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>fauxlab detection report</title><style>{_STYLE}</style></head><body>
+<h1>Is it fake? fauxlab detection report</h1>
+<p class="sub">{len(run.files)} file(s) examined by fauxlab {_e(__version__)} with the
+detectors {_e(detectors)}; threshold {run.bands.threshold:.2f}.</p>
+<p>{chips}</p>
+{_how_to_read(run)}
+{files}
+{_problems(run)}
+{_LIMITS}
+</body></html>
+"""
+
+
+def write_html(run: DetectRun, path: Path, *, overwrite: bool = False) -> Path:
+    """Write the report; an existing file is refused unless `overwrite`."""
+    with atomic_output(path, overwrite=overwrite) as partial:
+        partial.write_text(render(run), encoding="utf-8")
+    return path
