@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,42 @@ def test_interpolation_and_explanation(run: Path, tmp_path: Path) -> None:
     assert verify_file(video, Provenance.default()).sealed_by_fauxlab
     page = explain_page(run)
     assert "D(real)" in page and "<svg" in page and "data:image/png;base64," in page
+
+
+def test_resume_refuses_options_that_contradict_the_saved_run(
+    run: Path, anime: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    before = sorted(p.name for p in (copy / "checkpoints").iterdir())
+    result = fauxlab(
+        "gan", "train", anime, "--out", copy, "--resume", "--steps", str(STEPS + 1),
+        "--size", "64", "--batch", "16", "--limit", "64", "--loss", "hinge",
+    )  # fmt: skip
+    assert_clean_error(result, "--size 32", "--limit 128")
+    assert "--batch" not in result.stderr and "--loss" not in result.stderr  # they agree
+    assert sorted(p.name for p in (copy / "checkpoints").iterdir()) == before
+
+
+def test_resume_accepts_options_that_repeat_the_saved_run(
+    run: Path, anime: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    result = fauxlab(
+        "gan", "train", anime, "--out", copy, "--resume", "--steps", str(STEPS + 1),
+        "--model", "fauxlab", "--size", "32", "--batch", "16", "--limit", "128", "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["step"] == STEPS + 1
+
+
+@pytest.mark.parametrize("args", [("--version",), ("--help",), ("gan", "--help")])
+def test_the_command_tree_does_not_import_torch(args: tuple[str, ...]) -> None:
+    """`gan` imports torch inside its commands: --version and --help stay quick (~2 s less)."""
+    command = [sys.executable, "-X", "importtime", "-m", "fauxlab", *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
+    assert "fauxlab.cli.gan" in imported
+    assert "torch" not in imported

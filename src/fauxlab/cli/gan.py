@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from fauxlab.cli.output import print_json, progress_bar, stdout
 from fauxlab.errors import InputError, OutputExistsError
-from fauxlab.synthesis.gan.config import TrainConfig
-from fauxlab.synthesis.gan.explain import explain_page
-from fauxlab.synthesis.gan.losses import LOSS_NAMES
-from fauxlab.synthesis.gan.models import MODEL_NAMES
-from fauxlab.synthesis.gan.sample import load_generator, write_interpolation, write_samples
-from fauxlab.synthesis.gan.train import train as run_training
-from fauxlab.training import Budget
-from fauxlab.training.checkpoint import write_atomic
+
+if TYPE_CHECKING:
+    from fauxlab.synthesis.gan.config import TrainConfig
+    from fauxlab.synthesis.gan.metrics import GanEvaluation
+
+# torch and the GAN modules are imported inside each command, not here: the whole command
+# tree is built for every invocation, and `fauxlab --version` should not pay ~2 s for torch.
 
 app = typer.Typer(help="Train and sample generative adversarial networks.", no_args_is_help=True)
+
+# --resume continues the saved run; these options, given explicitly, must agree with it.
+RESUME_CHECKED = ("model", "size", "batch", "seed", "loss", "holdout", "limit")
 
 
 def _config(
@@ -32,12 +33,16 @@ def _config(
     limit: int | None,
     holdout: int,
 ) -> TrainConfig:
+    from fauxlab.synthesis.gan.config import TrainConfig
+    from fauxlab.synthesis.gan.losses import LOSS_NAMES
+    from fauxlab.synthesis.gan.models import MODEL_NAMES
+
     if model not in MODEL_NAMES:
         raise InputError(f"unknown --model {model!r}; choose one of {', '.join(MODEL_NAMES)}")
     if loss is not None and loss not in LOSS_NAMES:
         raise InputError(f"unknown --loss {loss!r}; choose one of {', '.join(LOSS_NAMES)}")
     overrides: dict[str, Any] = {
-        "data_dir": str(data_dir), "batch": batch, "seed": seed, "holdout": holdout,
+        "data_dir": str(data_dir.resolve()), "batch": batch, "seed": seed, "holdout": holdout,
     }  # fmt: skip
     if loss is not None:
         overrides["loss"] = loss
@@ -53,6 +58,7 @@ def _config(
 
 @app.command("train")
 def train(
+    ctx: typer.Context,
     data_dir: Path = typer.Argument(..., help="A folder of images (searched recursively)."),
     out: Path = typer.Option(..., "--out", "-o", help="Run folder (new, or one to --resume)."),
     model: str = typer.Option("fauxlab", help="fauxlab (stabilised, default) or dcgan (2015)."),
@@ -64,7 +70,7 @@ def train(
     loss: str | None = typer.Option(None, help="bce, ns or hinge (default: the model's own)."),
     limit: int | None = typer.Option(None, help="Use only the first N images (by name)."),
     holdout: int = typer.Option(
-        0, help="Never train on the last N images (by name); `gan eval` compares with them."
+        0, help="Never train on N images (chosen by name hash); `gan eval` compares with them."
     ),
     sample_every: int = typer.Option(100, help="Draw a sealed fixed-noise grid every N steps."),
     checkpoint_every: int = typer.Option(500, help="Checkpoint every N steps (and every 10 min)."),
@@ -74,9 +80,15 @@ def train(
 ) -> None:
     """Train a GAN; grids, curves, checkpoints, time-lapse and metrics go into --out.
 
-    With --resume the run's saved config is used (--model, --size, --batch, --seed and
-    --loss are ignored); --steps is the total to reach, --minutes a further budget.
+    With --resume the run's saved config is used: --model, --size, --batch, --seed, --loss,
+    --holdout and --limit may be left out, and are refused if they differ from it; --steps
+    is the total to reach, --minutes a further budget.
     """
+    from dataclasses import replace
+
+    from fauxlab.synthesis.gan.train import train as run_training
+    from fauxlab.training import Budget
+
     config = _config(data_dir, model, size, batch, seed, loss, limit, holdout)
     config = replace(config, sample_every=sample_every, checkpoint_every=checkpoint_every)
     if minutes is None and steps is None:
@@ -84,6 +96,7 @@ def train(
     if (minutes is not None and minutes <= 0) or (steps is not None and steps < 1):
         raise InputError("--minutes and --steps must be positive")
     budget = Budget(total_steps=steps, minutes=minutes)
+    given = [name for name in RESUME_CHECKED if _given(ctx, name)]
     with progress_bar() as bar:
         task = bar.add_task("starting", total=steps)
 
@@ -97,7 +110,9 @@ def train(
             else:
                 bar.update(task, description=f"{phase} {done}/{int(record['total'])}")
 
-        result = run_training(config, out, budget, resume=resume, device=device, progress=progress)
+        result = run_training(
+            config, out, budget, resume=resume, device=device, progress=progress, given=given
+        )
     if as_json:
         print_json(result.to_dict())
     else:
@@ -106,6 +121,12 @@ def train(
             f"{result.seconds / 60:.1f} min ({result.images_per_second:.1f} img/s)",
             highlight=False,
         )
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user set option `name` (on the command line), rather than its default."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
 @app.command("sample")
@@ -121,6 +142,8 @@ def sample(
         raise InputError(f"-n must be at least 1, got {n}")
     if out.exists():
         raise OutputExistsError(f"{out}: already exists; choose another path or remove it")
+    from fauxlab.synthesis.gan.sample import load_generator, write_samples
+
     generator = load_generator(run)
     written = write_samples(generator, n, out, seed)
     if as_json:
@@ -144,6 +167,8 @@ def interpolate(
         raise OutputExistsError(f"{out}: already exists; choose another path or remove it")
     if not 0.5 <= seconds <= 600:
         raise InputError(f"--seconds must be between 0.5 and 600, got {seconds}")
+    from fauxlab.synthesis.gan.sample import load_generator, write_interpolation
+
     sealed = write_interpolation(load_generator(run), out, seconds, seed)
     if as_json:
         print_json(sealed.to_dict())
@@ -157,7 +182,67 @@ def explain(
     out: Path = typer.Option(..., "--out", "-o", help="The HTML page to write."),
 ) -> None:
     """One HTML page: both losses, D(real) and D(fake) over time, and the grids."""
+    from fauxlab.synthesis.gan.explain import explain_page
+    from fauxlab.training.checkpoint import write_atomic
+
     if out.exists():
         raise OutputExistsError(f"{out}: already exists; choose another path or remove it")
     write_atomic(out, explain_page(run).encode())
     stdout.print(f"explanation written to {out}", highlight=False)
+
+
+@app.command("eval")
+def evaluate(
+    run: str = typer.Argument(
+        ..., help="A run folder, a generator .safetensors file or a built-in."
+    ),
+    data_dir: Path | None = typer.Argument(
+        None, help="Real images to compare with (all of them); default: the run's held-out set."
+    ),
+    n: int | None = typer.Option(
+        None, "-n", help="Use N real images (a seeded random choice) and N generated; default all."
+    ),
+    seed: int = typer.Option(0, help="Seed of the latents, the choice of reals and KID's subsets."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+) -> None:
+    """FD-Lite0, KID, precision and recall of a generator against real images.
+
+    The real images are the run's held-out set (train with --holdout N: N files of its
+    DATA_DIR chosen by name hash), or every image of DATA_DIR when given. As many images are
+    generated, in memory: nothing is written. Numbers compare only at the same N.
+    """
+    from fauxlab.synthesis.gan.metrics import evaluate_generator, real_images
+    from fauxlab.synthesis.gan.sample import load_generator
+
+    generator = load_generator(run)
+    with progress_bar() as bar:
+        task = bar.add_task("starting")
+
+        def progress(phase: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=phase)
+
+        reals, source = real_images(run, data_dir, generator.arch.size, n, seed, progress)
+        result = evaluate_generator(
+            generator, reals, seed=seed, real_source=source, progress=progress
+        )
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        _print_evaluation(result)
+
+
+def _print_evaluation(result: GanEvaluation) -> None:
+    s = result.scores
+    stdout.print(
+        f"{result.generator} (step {result.step}) against {result.images} real images from "
+        f"{result.real_source}, Lite0 features at {result.feature_size} px, seed {result.seed}",
+        highlight=False,
+    )
+    rows = [
+        ("FD-Lite0", f"{s.fd_lite0:.2f}", "lower is better"),
+        ("KID x 1000", f"{s.kid * 1000:.2f} +- {s.kid_std * 1000:.2f}", "lower is better"),
+        ("precision", f"{s.precision:.3f}", "fakes that look real"),
+        ("recall", f"{s.recall:.3f}", "real variety covered"),
+    ]
+    for name, value, meaning in rows:
+        stdout.print(f"  {name:<11} {value:>16}   {meaning}", highlight=False)

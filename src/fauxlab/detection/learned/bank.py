@@ -5,8 +5,9 @@ and kept in memory as 160 px crops; self-blending and degradations happen on the
 during training, so every epoch sees new fakes. The bank is cached as one .npz in the
 run folder, so a resumed run does not detect faces again.
 
-Validation is split by file, never by frame: the last files by name of each folder are
-held out, so faces of one video or person cannot land on both sides.
+Validation is split by file, never by frame (`fauxlab.datasplit`: a fixed share of each
+folder's files, chosen by a hash of the name), so faces of one video cannot land on
+both sides.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from fauxlab.datasplit import split_held_out
 from fauxlab.detection.learned.crops import bank_crop
 from fauxlab.errors import FauxlabError, InputError, ModelError
 from fauxlab.faces.detect import make_backend
@@ -65,7 +67,7 @@ class SplitFiles:
 def split_files(
     folders: list[Path], holdout_fraction: float, exclude: tuple[str, ...] = ()
 ) -> SplitFiles:
-    """Media files of each folder, the last `holdout_fraction` of each (by name) held out;
+    """Media files of each folder, `holdout_fraction` of each held out (by name hash);
     files whose name matches an `exclude` pattern are left out altogether."""
     train: list[Path] = []
     validation: list[Path] = []
@@ -79,10 +81,9 @@ def split_files(
         ]
         if not files:
             raise InputError(f"{folder}: no images or videos found")
-        held = round(len(files) * holdout_fraction)
-        cut = len(files) - held
-        train.extend(files[:cut])
-        validation.extend(files[cut:])
+        kept, held = split_held_out(files, round(len(files) * holdout_fraction))
+        train.extend(kept)
+        validation.extend(held)
     return SplitFiles(train, validation)
 
 

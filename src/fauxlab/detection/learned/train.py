@@ -17,6 +17,7 @@ the speed-up on a CPU.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -27,13 +28,13 @@ import numpy as np
 import torch
 from torch.nn import functional
 
-from fauxlab.detection.learned.bank import FaceBank, build_bank, split_files
+from fauxlab.detection.learned.bank import FaceBank, SplitFiles, build_bank, split_files
 from fauxlab.detection.learned.batches import ValidationSet, training_batch, validation_set
 from fauxlab.detection.learned.calibrate import Platt, fit_platt
 from fauxlab.detection.learned.model import ForgeryNet
 from fauxlab.detection.learned.weights import export_detector
 from fauxlab.detection.metrics import roc_auc
-from fauxlab.errors import InputError, OutputExistsError
+from fauxlab.errors import FauxlabError, InputError, OutputExistsError
 from fauxlab.training import (
     Budget,
     MetricsLog,
@@ -93,6 +94,13 @@ def _prepare_run(run: Path, config: DetectorConfig, resume: bool) -> DetectorCon
         raise OutputExistsError(f"{run}: already exists; use --resume to continue it")
     write_atomic(saved, json.dumps(config.to_dict(), indent=2).encode())
     return config
+
+
+def _split(config: DetectorConfig) -> SplitFiles:
+    split = split_files([Path(p) for p in config.real], config.holdout_fraction, config.exclude)
+    if not split.validation:
+        raise InputError("no validation files: raise --holdout-fraction or add files")
+    return split
 
 
 def _bank(run: Path, name: str, files: list[Path], progress: Progress | None) -> FaceBank:
@@ -188,17 +196,22 @@ def train_detector(
     progress: Progress | None = None,
     command: str = "",
 ) -> Validation:
+    if not resume:
+        _split(config)  # check the inputs before anything is written
     config = _prepare_run(run, config, resume)
     checkpoints = run / "checkpoints"
     if resume and not has_checkpoint(checkpoints):
         raise InputError(f"{run}: no checkpoint to resume from yet; start it again")
-    split = split_files([Path(p) for p in config.real], config.holdout_fraction, config.exclude)
-    if not split.validation:
-        raise InputError("no validation files: raise --holdout-fraction or add files")
-    train_bank = _bank(run, "train", split.train, progress)
-    val_bank = _bank(run, "validation", split.validation, progress)
-    if len(train_bank) < 100:
-        raise InputError(f"only {len(train_bank)} training faces found; at least 100 are needed")
+    try:
+        split = _split(config)
+        train_bank = _bank(run, "train", split.train, progress)
+        val_bank = _bank(run, "validation", split.validation, progress)
+        if len(train_bank) < 100:
+            raise InputError(f"only {len(train_bank)} training faces found; 100 are needed")
+    except FauxlabError:
+        if not resume:  # leave no half-made run behind to block the next try
+            shutil.rmtree(run, ignore_errors=True)
+        raise
     seed_everything(config.seed)
     model = ForgeryNet(pretrained=True)
     optimiser = _optimiser(model, config)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from fauxlab.datasplit import split_held_out
 from fauxlab.errors import FauxlabError, InputError
 from fauxlab.media import read_image
 from fauxlab.media.images import RGBImage
@@ -31,14 +32,13 @@ def image_files(folder: Path) -> list[Path]:
 
 
 def split_files(files: list[Path], holdout: int) -> tuple[list[Path], list[Path]]:
-    """(training, held-out): the last `holdout` files by name are never trained on, so
-    the metrics compare a generator with real images it has not seen."""
+    """(training, held-out): `holdout` files, chosen by `fauxlab.datasplit`, are never
+    trained on, so the metrics compare a generator with real images it has not seen."""
     if holdout < 0:
         raise InputError(f"--holdout must be 0 or more, got {holdout}")
     if holdout and holdout >= len(files):
         raise InputError(f"--holdout {holdout} leaves no training images of {len(files)}")
-    cut = len(files) - holdout
-    return files[:cut], files[cut:]
+    return split_held_out(files, holdout)
 
 
 def _square(image: RGBImage, size: int) -> RGBImage:
@@ -62,7 +62,7 @@ def load_images(
     """The training images of `folder` (or, with `held_out`, the held-out ones) as
     (N, 3, size, size) uint8, and how many files were skipped as unreadable.
 
-    The last `holdout` files by name are held out; `limit` then keeps the first N."""
+    `holdout` files (by name hash) are held out; `limit` then keeps the first N."""
     training, held = split_files(image_files(folder), holdout)
     files = (held if held_out else training)[:limit]
     out = torch.empty((len(files), 3, size, size), dtype=torch.uint8)

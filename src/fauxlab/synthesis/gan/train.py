@@ -17,7 +17,7 @@ import copy
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,13 +187,49 @@ class GanTrainer:
         self.step = step
 
 
-def prepare_run(run: Path, config: TrainConfig, resume: bool) -> TrainConfig:
-    """Create the run folder for a new run, or read its config back for --resume."""
+# The options a resumed run takes from its config.json, and where each one lives there.
+RESUME_OPTIONS: dict[str, Callable[[TrainConfig], object]] = {
+    "model": lambda c: c.arch.model,
+    "size": lambda c: c.arch.size,
+    "batch": lambda c: c.batch,
+    "seed": lambda c: c.seed,
+    "loss": lambda c: c.loss,
+    "holdout": lambda c: c.holdout,
+    "limit": lambda c: c.image_limit,
+}
+
+
+def check_resume_options(
+    run: Path, saved: TrainConfig, asked: TrainConfig, given: Collection[str]
+) -> None:
+    """Refuse a --resume whose explicitly given options contradict the saved run: the saved
+    config would silently win, and the user would believe they had changed something."""
+    differing = []
+    for name, value_of in RESUME_OPTIONS.items():
+        kept = value_of(saved)
+        if name in given and kept != value_of(asked):
+            differing.append(f"--{name} {'all' if kept is None else kept}")
+    if differing:
+        raise InputError(
+            f"{run}: --resume continues the saved run, which has {', '.join(differing)}; "
+            "drop the differing options or start a new run with another --out"
+        )
+
+
+def prepare_run(
+    run: Path, config: TrainConfig, resume: bool, given: Collection[str] = ()
+) -> TrainConfig:
+    """Create the run folder for a new run, or read its config back for --resume.
+
+    `given` names the options of RESUME_OPTIONS the user set explicitly: on --resume,
+    each must agree with the saved config."""
     config_path = run / "config.json"
     if resume:
         if not config_path.is_file():
             raise InputError(f"{run}: nothing to resume (no config.json); drop --resume")
-        return TrainConfig.from_dict(json.loads(config_path.read_text()))
+        saved = TrainConfig.from_dict(json.loads(config_path.read_text()))
+        check_resume_options(run, saved, config, given)
+        return saved
     if run.exists() and any(run.iterdir()):
         raise OutputExistsError(
             f"{run}: already exists; pass --resume to continue it, or choose another --out"
@@ -250,9 +286,11 @@ def train(
     device: str = "auto",
     progress: Progress | None = None,
     provenance: Provenance | None = None,
+    given: Collection[str] = (),
 ) -> TrainResult:
-    """Train (or continue) the run in `run` until `budget` is spent."""
-    config = prepare_run(run, config, resume)
+    """Train (or continue) the run in `run` until `budget` is spent. `given`: the options
+    of RESUME_OPTIONS set explicitly, which --resume checks against the saved run."""
+    config = prepare_run(run, config, resume, given)
     try:
         config.check()
     except ValueError as exc:
