@@ -11,7 +11,7 @@ import sys
 import typer
 
 from fauxlab import __version__
-from fauxlab.cli import demo, detect, faces, gan, media, provenance, swap
+from fauxlab.cli import demo, detect, detector, faces, gan, media, provenance, swap
 from fauxlab.cli.output import stderr
 from fauxlab.errors import FauxlabError
 
@@ -28,6 +28,7 @@ app.add_typer(gan.app, name="gan")
 app.add_typer(media.app, name="media")
 app.add_typer(provenance.ledger_app, name="ledger")
 app.add_typer(swap.app, name="swap")
+app.add_typer(detector.app, name="detector")
 app.command("demo")(demo.demo)
 app.command("seal")(provenance.seal)
 app.command("verify")(provenance.verify)
