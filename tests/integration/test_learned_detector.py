@@ -104,3 +104,19 @@ def test_a_damaged_detector_file_is_a_model_error(trained_run: Path, tmp_path: P
     (tmp_path / "cut.safetensors").write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelError, match="truncated or corrupt"):
         load_detector(tmp_path / "cut.safetensors")
+
+
+def test_detect_uses_a_trained_run_given_with_model(trained_run: Path, tmp_path: Path) -> None:
+    from skimage import data
+
+    Image.fromarray(data.astronaut()).save(tmp_path / "astronaut.png")
+    result = fauxlab("detect", tmp_path / "astronaut.png", "--detectors", "learned",
+                     "--model", trained_run, "--json")  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr
+    evidence = json.loads(result.stdout)["files"][0]["evidence"]
+    assert evidence[0]["detector"] == "learned" and evidence[0]["probability"] is not None
+    assert_clean_error(
+        fauxlab("detect", tmp_path / "astronaut.png", "--detectors", "provenance",
+                "--model", trained_run),
+        "--model replaces the learned detector",
+    )  # fmt: skip

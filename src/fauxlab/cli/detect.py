@@ -13,7 +13,7 @@ from fauxlab.cli.output import print_json, progress_bar, stderr, stdout
 from fauxlab.detection.analysed import DEFAULT_KEYFRAMES, AnalysisOptions
 from fauxlab.detection.bench import BenchResult, bench_dict, collect, run_bench, write_outputs
 from fauxlab.detection.builtin import Skipped, available_detectors
-from fauxlab.detection.evidence import Verdict
+from fauxlab.detection.evidence import Detector, Verdict
 from fauxlab.detection.fusion import DEFAULT_THRESHOLD, bands
 from fauxlab.detection.report.document import to_document
 from fauxlab.detection.report.html import write_html
@@ -113,6 +113,22 @@ def _require_some(files: int, errors: list[FileError]) -> None:
     raise InputError(first + more)
 
 
+MODEL_HELP = (
+    "A learned detector (.safetensors or a `detector train` run) instead of the shipped one."
+)
+
+
+def _with_model(loaded: list[Detector], model: Path | None) -> list[Detector]:
+    """The loaded detectors, with `learned` swapped for one read from `model`."""
+    if model is None:
+        return loaded
+    from fauxlab.detection.learned.detector import LearnedFaceDetector
+
+    if not any(d.name == "learned" for d in loaded):
+        raise InputError("--model replaces the learned detector; add learned to --detectors")
+    return [LearnedFaceDetector(model) if d.name == "learned" else d for d in loaded]
+
+
 def detect(
     inputs: list[Path] = typer.Argument(..., help="Images, videos or folders (recursive)."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report on stdout."),
@@ -127,6 +143,7 @@ def detect(
     frames: int = typer.Option(
         DEFAULT_KEYFRAMES, "--frames", help="Keyframes per video the image detectors score."
     ),
+    model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
 ) -> None:
     """Is it fake? A verdict, a probability and the evidence for each file.
 
@@ -138,6 +155,7 @@ def detect(
     files, unreadable = expand(inputs)
     _require_some(len(files), unreadable)  # before loading any model: fail fast
     loaded, skipped = available_detectors(_names(detectors))
+    loaded = _with_model(loaded, model)
     with progress_bar() as bar:
         run = detect_inputs(files, loaded, options, _Bar(bar), skipped)
     run = replace(run, errors=unreadable + run.errors)
@@ -189,6 +207,7 @@ def bench(
     frames: int = typer.Option(
         DEFAULT_KEYFRAMES, "--frames", help="Keyframes per video the image detectors score."
     ),
+    model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Measure detection on labelled media: AUC, AP, EER, accuracy, per subfolder."""
@@ -198,6 +217,7 @@ def bench(
         raise OutputExistsError(f"{target}: already exists; choose another --out or remove it")
     samples = collect(labeled_dir)  # before loading any model: fail fast
     loaded, skipped = available_detectors(_names(detectors))
+    loaded = _with_model(loaded, model)
     with progress_bar() as bar:
         result = run_bench(labeled_dir, loaded, options, _Bar(bar), skipped, samples)
     write_outputs(result, target)
