@@ -119,8 +119,11 @@ def test_split_holds_out_the_last_files_and_excludes(tmp_path: Path) -> None:
     for i in range(10):
         (folder / f"{i:02d}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
     split = split_files([folder], 0.2, exclude=("03.png",))
-    assert [p.name for p in split.validation] == ["08.png", "09.png"]
-    assert "03.png" not in [p.name for p in split.train] and len(split.train) == 7
+    assert len(split.validation) == 2 and len(split.train) == 7
+    assert not set(split.validation) & set(split.train)
+    assert "03.png" not in [p.name for p in split.train + split.validation]
+    again = split_files([folder], 0.3)
+    assert set(split.validation) <= set(again.validation)  # held-out sets nest
     with pytest.raises(InputError):
         split_files([tmp_path / "missing"], 0.1)
 
@@ -133,3 +136,14 @@ def test_bank_round_trip_and_corrupt_file(tmp_path: Path) -> None:
     (tmp_path / "bad.npz").write_bytes((tmp_path / "bank.npz").read_bytes()[:100])
     with pytest.raises(ModelError, match="corrupt"):
         FaceBank.load(tmp_path / "bad.npz")
+
+
+def test_learning_rate_warms_up_holds_and_decays_to_zero() -> None:
+    from fauxlab.detection.learned.train import DetectorConfig, learning_rate
+
+    config = DetectorConfig(lr=1.0, warmup_steps=10, decay_steps=100)
+    assert learning_rate(config, 0, 1000) == pytest.approx(0.1)
+    assert learning_rate(config, 500, 1000) == 1.0
+    assert learning_rate(config, 950, 1000) == pytest.approx(0.5)
+    assert learning_rate(config, 1000, 1000) == 0.0
+    assert learning_rate(config, 950, None) == 1.0  # a time budget has no known end

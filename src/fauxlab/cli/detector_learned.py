@@ -22,6 +22,9 @@ def train(
     minutes: float | None = typer.Option(None, help="Train for this many minutes."),
     steps: int | None = typer.Option(None, help="Train until this total step count."),
     seed: int = typer.Option(0, help="Seed of the batches, blends and degradations."),
+    decay_steps: int = typer.Option(
+        300, help="With --steps: the learning rate falls to 0 over this many last steps."
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
     as_json: bool = typer.Option(False, "--json", help="Print the validation result as JSON."),
 ) -> None:
@@ -43,6 +46,7 @@ def train(
         exclude=tuple(exclude),
         holdout_fraction=holdout_fraction,
         seed=seed,
+        decay_steps=decay_steps,
     )
     command = shlex.join(["fauxlab", *sys.argv[1:]])
     with progress_bar() as bar:

@@ -60,6 +60,7 @@ class DetectorConfig:
     weight_decay: float = 1e-4
     boundary_weight: float = 1.0
     warmup_steps: int = 50
+    decay_steps: int = 300  # the learning rate falls linearly to 0 over the last N steps
     seed: int = 0
     eval_every: int = 250
     validation_faces: int = 400
@@ -170,16 +171,27 @@ def _loss(
     return cls + weight * edge, record
 
 
+def learning_rate(config: DetectorConfig, step: int, total: int | None) -> float:
+    """Warm up, hold, then fall linearly to 0 over the last `decay_steps` of `total`
+    (no decay when training by minutes: the end is not known in advance). A run resumed
+    to the same total follows the same schedule as one trained straight through."""
+    rate = config.lr * min(1.0, (step + 1) / config.warmup_steps)
+    if total is not None and config.decay_steps > 0:
+        rate *= min(1.0, max(0.0, (total - step) / config.decay_steps))
+    return rate
+
+
 def _train_step(
     model: ForgeryNet,
     optimiser: torch.optim.Optimizer,
     bank: FaceBank,
     config: DetectorConfig,
     step: int,
+    total: int | None,
 ) -> tuple[int, dict[str, float]]:
     batch = training_batch(bank, config.pairs, config.seed, step)
     for group in optimiser.param_groups:
-        group["lr"] = config.lr * min(1.0, (step + 1) / config.warmup_steps)
+        group["lr"] = learning_rate(config, step, total)
     loss, record = _loss(model, batch.images, batch.labels, batch.boundaries,
                          config.boundary_weight)  # fmt: skip
     optimiser.zero_grad(set_to_none=True)
@@ -240,7 +252,9 @@ def train_detector(
     with interruptible():
         try:
             while not budget.done(step):
-                step, record = _train_step(model, optimiser, train_bank, config, step)
+                step, record = _train_step(
+                    model, optimiser, train_bank, config, step, budget.total_steps
+                )
                 if step % 10 == 0:
                     seen = 2 * config.pairs * 10
                     record["images_per_second"] = seen / max(time.monotonic() - started, 1e-6)
