@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -146,6 +148,38 @@ def test_resume_accepts_options_that_repeat_the_saved_run(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["step"] == STEPS + 1
+
+
+def test_sigterm_saves_a_checkpoint_that_resume_continues(anime: Path, tmp_path: Path) -> None:
+    """`kill` mid-run: exit 130 with a checkpoint at or after the last logged step, and
+    --resume starts from that checkpoint."""
+    run, log = tmp_path / "run", tmp_path / "stderr.txt"
+    command = [
+        sys.executable, "-m", "fauxlab", "gan", "train", str(anime), "--out", str(run),
+        "--size", "32", "--batch", "16", "--limit", "128", "--steps", "100000",
+        "--sample-every", "100000", "--checkpoint-every", "100000",
+    ]  # fmt: skip
+    metrics, deadline = run / "metrics.jsonl", time.monotonic() + 300
+    with log.open("w") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            while not (metrics.is_file() and metrics.read_text().strip()):
+                assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.5)
+            logged = int(json.loads(metrics.read_text().splitlines()[0])["step"])
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=180)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert code == 130 and "Traceback" not in log.read_text(), log.read_text()
+    saved = load_checkpoint(run / "checkpoints").step
+    assert saved >= logged
+    result = fauxlab("gan", "train", anime, "--out", run, "--resume", "--steps", str(saved + 1),
+                     "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    resumed = json.loads(result.stdout)
+    assert (resumed["start_step"], resumed["step"]) == (saved, saved + 1)
 
 
 @pytest.mark.parametrize("args", [("--version",), ("--help",), ("gan", "--help")])

@@ -14,6 +14,7 @@ from fauxlab.synthesis.faceswap.convert import colour_match
 from fauxlab.synthesis.faceswap.losses import LossWeights, reconstruction_loss, ssim_map
 from fauxlab.synthesis.faceswap.models import PatchDiscriminator, SwapModel, parameter_count
 from fauxlab.synthesis.faceswap.runfolder import FORMAT, RUN_FILE, read_run_info
+from fauxlab.synthesis.faceswap.train import is_out_of_memory
 from fauxlab.synthesis.faceswap.warp import AugmentSettings, augment
 
 
@@ -78,8 +79,24 @@ def test_colour_match_moves_colour_statistics(astronaut: np.ndarray) -> None:
 
 def test_run_from_another_version_is_refused(tmp_path: Path) -> None:
     (tmp_path / RUN_FILE).write_text(json.dumps({"format": "fauxlab-swap/0", "model": "x"}))
-    with pytest.raises(ModelError, match="incompatible version"):
+    with pytest.raises(ModelError, match=r"incompatible version.*train a new run"):
+        read_run_info(tmp_path)
+    (tmp_path / RUN_FILE).write_text(json.dumps({"format": "fauxlab-swap/9", "model": "x"}))
+    with pytest.raises(ModelError, match=r"'fauxlab-swap/9'.*upgrade fauxlab"):
+        read_run_info(tmp_path)
+    (tmp_path / RUN_FILE).write_text(json.dumps({"model": "x"}))  # before run.json had one
+    with pytest.raises(ModelError, match="run format None"):
         read_run_info(tmp_path)
     with pytest.raises(ModelError, match="not a swap run"):
         read_run_info(tmp_path / "missing")
     assert FORMAT.endswith("/1")
+
+
+def test_out_of_memory_is_told_from_other_errors() -> None:
+    cpu = "DefaultCPUAllocator: can't allocate memory: you tried to allocate 8589934592 bytes."
+    assert is_out_of_memory(RuntimeError(cpu))
+    assert is_out_of_memory(torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate"))
+    assert is_out_of_memory(RuntimeError("MPS backend out of memory"))
+    assert is_out_of_memory(MemoryError())
+    assert not is_out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))
+    assert not is_out_of_memory(ValueError("out of memory"))

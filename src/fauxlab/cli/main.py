@@ -63,5 +63,13 @@ def run() -> None:
         stderr.print(f"[bold red]error:[/] {where}{exc.strerror or exc}", highlight=False)
         sys.exit(2)
     except KeyboardInterrupt:
-        stderr.print("interrupted; run the same command again to resume where it stopped")
-        sys.exit(130)
+        _interrupted()
+    except SystemExit as exc:  # typer turns Ctrl-C (and our SIGTERM) into exit 130 itself
+        if exc.code == 130:
+            _interrupted()
+        raise
+
+
+def _interrupted() -> None:
+    stderr.print("interrupted; run the same command again (trainers: add --resume)")
+    sys.exit(130)

@@ -46,6 +46,11 @@ def _train_progress() -> tuple[Progress, Callable[[StepReport], None]]:
     return bar, report
 
 
+def _note(line: str) -> None:
+    """A line for the user that is not an error (printed above the progress bar)."""
+    stderr.print(f"note: {line}", highlight=False, soft_wrap=True)
+
+
 @app.command("train")
 def train(
     a: Path | None = typer.Option(None, "--a", help="Faces of person A (`faces extract` folder)."),
@@ -66,10 +71,11 @@ def train(
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Train a shared encoder with one decoder per person; Ctrl-C saves a checkpoint.
+    """Train a shared encoder with one decoder per person; Ctrl-C or kill saves a checkpoint.
 
     With --resume the run keeps its model, size, faces folders and settings; --batch,
-    --gan-weight and --preview-every change them only when given.
+    --gan-weight and --preview-every change them only when given. When memory is too small
+    for the batch it is halved (and said so) and training goes on.
     """
     from fauxlab.synthesis.faceswap.train import TrainConfig
     from fauxlab.synthesis.faceswap.train import train as run_training
@@ -91,11 +97,22 @@ def train(
         preview_every=500 if preview_every is None else preview_every,
     )  # fmt: skip
     bar, report = _train_progress()
-    with bar:
-        summary = run_training(
-            a or Path(), b or Path(), out, config,
-            steps=steps, minutes=minutes, resume=resume, overrides=overrides, progress=report,
-        )  # fmt: skip
+    try:
+        with bar:
+            summary = run_training(
+                a or Path(), b or Path(), out, config,
+                steps=steps, minutes=minutes, resume=resume, overrides=overrides,
+                progress=report, notice=_note,
+            )  # fmt: skip
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM; the CLI exits 130
+        if (out / "checkpoints" / "latest.json").is_file():
+            stderr.print(
+                f"interrupted; checkpoint saved: `fauxlab swap train --out {out} --resume "
+                "--minutes M` goes on from it",
+                highlight=False,
+                soft_wrap=True,
+            )
+        raise
     if as_json:
         print_json(summary.to_dict())
     else:
@@ -167,6 +184,7 @@ def evaluate(
             raise InputError(f"{path}: no such file")
     if to not in ("a", "b"):
         raise InputError(f"--to must be a or b, got {to!r}")
+    _note_frame_rates(source, swapped)
     loaded = load_run(run)
     with stderr.status("scoring", spinner="dots"):
         scores = score(loaded, source, swapped, to, max_frames)
@@ -175,3 +193,19 @@ def evaluate(
         return
     for name, value in scores.to_dict().items():
         stdout.print(f"{name:>24}: {value}", highlight=False)
+
+
+def _note_frame_rates(source: Path, swapped: Path) -> None:
+    """Say so when the two videos differ in frame rate: frames are then paired by time,
+    not by number, and a reader should know that some source frames were skipped or
+    repeated. (`swap apply` keeps the source's rate, so this means a re-encoded copy.)"""
+    if media_kind(source) is not MediaKind.VIDEO or media_kind(swapped) is not MediaKind.VIDEO:
+        return
+    rates = probe_video(source).fps, probe_video(swapped).fps
+    if abs(rates[0] - rates[1]) > 0.01 * rates[0]:
+        stderr.print(
+            f"note: {swapped} runs at {rates[1]:g} fps and {source} at {rates[0]:g} fps; "
+            "each swapped frame is compared with the source frame nearest in time",
+            highlight=False,
+            soft_wrap=True,
+        )

@@ -75,14 +75,49 @@ def region_masks(landmarks: NDArray[np.float32], size: int) -> NDArray[np.uint8]
     return np.stack([np.clip(p * 255 + 0.5, 0, 255).astype(np.uint8) for p in planes])
 
 
+def _present(folder: Path) -> tuple[list[dict[str, Any]], int]:
+    """The index's face records whose crop is on disk, and how many listed crops are not."""
+    records = read_index(folder)
+    present = [r for r in records if (folder / r["file"]).is_file()]
+    return present, len(records) - len(present)
+
+
+def check_face_counts(folders: dict[str, Path], min_faces: int = MIN_FACES) -> None:
+    """Refuse, in one message naming every identity's count, when any has too few faces;
+    counting reads only the indexes, so a short B fails before A's pixels are loaded."""
+    counts = {name: _present(folder) for name, folder in folders.items()}
+    if all(len(present) >= min_faces for present, _ in counts.values()):
+        return
+    parts = []
+    for name, (present, missing) in counts.items():
+        detail = f", {missing} listed crops missing" if missing else ""
+        parts.append(f"{name.upper()} ({folders[name]}) has {len(present)}{detail}")
+    raise InputError(
+        f"too few faces: {'; '.join(parts)}; training needs at least {min_faces} of each "
+        "person. Extract more frames or videos of that person into the folder"
+    )
+
+
+def _mixed_sizes(folder: Path, sizes: dict[tuple[int, int], list[Path]], expected: int) -> str:
+    """A message that counts the crops of each size and names one of each odd size."""
+    parts = []
+    for (w, h), paths in sorted(sizes.items(), key=lambda item: -len(item[1])):
+        odd = (w, h) != (expected, expected)
+        parts.append(f"{len(paths)} at {w}x{h}" + (f" (e.g. {paths[0].name})" if odd else ""))
+    return (
+        f"{folder}: faces of different sizes: {', '.join(parts)}; its index says "
+        f"{expected}x{expected}. "
+        "A crop of another size does not fit its landmarks (so not its masks): remove those "
+        "files, or extract the identity again into a new folder with one --size"
+    )
+
+
 def load_faceset(folder: Path, size: int | None = None, min_faces: int = MIN_FACES) -> FaceSet:
     """Read every crop of an extract folder, resized to `size` (default: as extracted);
     refuse folders with too few faces or crops of mixed sizes."""
     settings = folder_settings(folder)
-    records = read_index(folder)
-    present = [r for r in records if (folder / r["file"]).is_file()]
+    present, missing = _present(folder)
     if len(present) < min_faces:
-        missing = len(records) - len(present)
         detail = f" ({missing} listed crops are missing)" if missing else ""
         raise InputError(
             f"{folder}: {len(present)} faces{detail}; training an identity needs at least "
@@ -96,13 +131,14 @@ def load_faceset(folder: Path, size: int | None = None, min_faces: int = MIN_FAC
             f"train with --size {extracted} or extract again with --size {size} or more"
         )
     scale = size / extracted
-    images, masks, points, files, sizes = [], [], [], [], set()
+    images, masks, points, files = [], [], [], []
+    sizes: dict[tuple[int, int], list[Path]] = {}
     for record in present:
         path = folder / record["file"]
         bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if bgr is None:
             raise InputError(f"{path}: cannot be read as an image")
-        sizes.add((bgr.shape[1], bgr.shape[0]))
+        sizes.setdefault((bgr.shape[1], bgr.shape[0]), []).append(path)
         if bgr.shape[:2] != (extracted, extracted):
             continue
         if size != extracted:
@@ -113,13 +149,8 @@ def load_faceset(folder: Path, size: int | None = None, min_faces: int = MIN_FAC
         masks.append(region_masks(landmarks, size))
         points.append(landmarks)
         files.append(path)
-    if sizes != {(extracted, extracted)}:
-        found = ", ".join(f"{w}x{h}" for w, h in sorted(sizes))
-        raise InputError(
-            f"{folder}: faces of different sizes ({found}); its index says "
-            f"{extracted}x{extracted}. "
-            "Extract each identity once with one --size"
-        )
+    if set(sizes) != {(extracted, extracted)}:
+        raise InputError(_mixed_sizes(folder, sizes, extracted))
     return FaceSet(
         folder=folder,
         size=size,

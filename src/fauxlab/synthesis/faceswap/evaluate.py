@@ -117,14 +117,23 @@ def _change(image: NDArray[np.uint8], before: NDArray[np.uint8], face: Face) -> 
 
 
 def _pairs(source: Path, swapped: Path, max_frames: int) -> Iterator[tuple[Any, Any]]:
+    """Each frame of `swapped` with the source frame nearest in time, so that a copy saved
+    at another frame rate (or missing frames) is still compared with what it was made
+    from; `swap apply` itself keeps the source's timing, frame for frame."""
     options = FaceOptions(max_faces=2)
-    frames = zip(
-        faces_in_file(source, None, options), faces_in_file(swapped, None, options), strict=False
-    )
-    for number, pair in enumerate(frames):
+    originals = faces_in_file(source, None, options)
+    current = next(originals, None)
+    upcoming = next(originals, None)
+    if current is None:
+        return
+    for number, out_frame in enumerate(faces_in_file(swapped, None, options)):
         if number >= max_frames:
             return
-        yield pair
+        while upcoming is not None and abs(upcoming.time - out_frame.time) <= abs(
+            current.time - out_frame.time
+        ):
+            current, upcoming = upcoming, next(originals, None)
+        yield current, out_frame
 
 
 def evaluate(
@@ -163,8 +172,8 @@ def evaluate(
         mouths[1].append(mouth_aspect_ratio(out_face.landmarks))
         eyes[0].append(_eyes(src_face))
         eyes[1].append(_eyes(out_face))
-        if previous is not None:
-            prev_src, prev_out, box = previous
+        if previous is not None and previous[0] is not src_frame.image:
+            prev_src, prev_out, box = previous  # a repeated source frame would read as still
             change_src.append(_change(src_frame.image, prev_src, box))
             change_out.append(_change(out_frame.image, prev_out, box))
         previous = (src_frame.image, out_frame.image, src_face)

@@ -73,12 +73,21 @@ def read_run_info(folder: Path) -> RunInfo:
     if version != FORMAT:
         raise ModelError(
             f"{folder}: made by an incompatible version of fauxlab (run format {version!r}; "
-            f"this version reads {FORMAT!r}); train a new run"
+            f"this version reads {FORMAT!r}); {_version_advice(version)}"
         )
     try:
         return RunInfo(**raw)
     except TypeError as exc:
         raise ModelError(f"{path}: unexpected fields ({exc}); the run folder is damaged") from exc
+
+
+def _version_advice(version: object) -> str:
+    """What to do about another format: a newer run needs a newer fauxlab, not a retrain."""
+    name, _, ours = FORMAT.rpartition("/")
+    kind, _, theirs = version.rpartition("/") if isinstance(version, str) else ("", "", "")
+    if kind == name and theirs.isdigit() and int(theirs) > int(ours):
+        return "upgrade fauxlab to use it"
+    return "train a new run with this version"
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,17 @@
 Each step draws a batch of each identity, warps it (see `warp.py`), and asks that
 identity's decoder to draw the unwarped face and its mask. Checkpoints (through
 `fauxlab.training`) and sealed preview grids are written every `preview_every` steps,
-every `checkpoint_minutes`, at the end and on Ctrl-C; `resume=True` continues a run.
+every `checkpoint_minutes`, at the end and on Ctrl-C or SIGTERM; `resume=True` continues
+a run. When a step runs out of memory the batch is halved and training goes on.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,12 @@ from torch import Tensor, nn
 
 from fauxlab.errors import InputError, ModelError
 from fauxlab.provenance.seal import ModelInfo, seal_image
-from fauxlab.synthesis.faceswap.data import FaceSet, check_pair, load_faceset
+from fauxlab.synthesis.faceswap.data import (
+    FaceSet,
+    check_face_counts,
+    check_pair,
+    load_faceset,
+)
 from fauxlab.synthesis.faceswap.losses import (
     LossWeights,
     gan_losses,
@@ -45,12 +52,14 @@ from fauxlab.training import (
     MetricsLog,
     choose_device,
     has_checkpoint,
+    interruptible,
     load_checkpoint,
     save_checkpoint,
     seed_everything,
 )
 
 DEFAULT_LR = {"fauxlab": 2e-4, "classic": 5e-5}  # classic: the original deepfakes setting
+MIN_BATCH = 2
 
 
 @dataclass(frozen=True)
@@ -79,8 +88,8 @@ class TrainConfig:
             raise InputError(f"--size must be 64 or 128, got {self.size}")
         if self.model == "classic" and self.size != 64:
             raise InputError("--model classic is the 64 px baseline; use --size 64")
-        if self.batch < 2:
-            raise InputError(f"--batch must be at least 2, got {self.batch}")
+        if self.batch < MIN_BATCH:
+            raise InputError(f"--batch must be at least {MIN_BATCH}, got {self.batch}")
         if self.gan_weight < 0:
             raise InputError(f"--gan-weight must be 0 or more, got {self.gan_weight}")
 
@@ -108,6 +117,7 @@ class StepReport:
 class TrainSummary:
     run: str
     model: str
+    batch: int = 0  # at the end: smaller than asked when memory was short
     step: int = 0
     images: int = 0
     train_seconds: float = 0.0
@@ -121,6 +131,7 @@ class TrainSummary:
 
 
 Progress = Callable[[StepReport], None]
+Notice = Callable[[str], None]
 
 
 class _Trainer:
@@ -139,6 +150,7 @@ class _Trainer:
                 self.device
             )
             self.opt_d = torch.optim.Adam(self.critics.parameters(), lr=1e-4, betas=(0.5, 0.999))
+        self.batch = config.batch  # halved when a step runs out of memory
         self.step = 0
         self.images = 0
         self.train_seconds = 0.0
@@ -183,7 +195,7 @@ class _Trainer:
     def _side(
         self, faces: FaceSet, identity: str, gan_on: bool
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        indices = torch.randint(len(faces), (self.config.batch,), generator=self.rng)
+        indices = torch.randint(len(faces), (self.batch,), generator=self.rng)
         images, masks = faces.batch(indices)
         warped, target, target_masks = augment(images, masks, self.rng)
         warped, target = warped.to(self.device), target.to(self.device)
@@ -212,7 +224,7 @@ class _Trainer:
         (loss_a + loss_b).backward()  # type: ignore[no-untyped-call]
         self.opt.step()
         self.step += 1
-        self.images += 2 * self.config.batch
+        self.images += 2 * self.batch
         losses = {f"a_{k}": float(v.detach()) for k, v in terms_a.items()}
         losses.update({f"b_{k}": float(v.detach()) for k, v in terms_b.items()})
         losses["loss"] = losses["a_total"] + losses["b_total"]
@@ -253,6 +265,7 @@ def _open(
         config = TrainConfig.from_dict({**info.settings, **resume})
         a_dir, b_dir = Path(info.a["folder"]), Path(info.b["folder"])
     config.check()
+    check_face_counts({"a": a_dir, "b": b_dir})
     a = load_faceset(a_dir, config.size)
     b = load_faceset(b_dir, config.size)
     check_pair(a, b)
@@ -277,20 +290,41 @@ def train(
     resume: bool = False,
     overrides: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    notice: Notice | None = None,
 ) -> TrainSummary:
     """Train (or with `resume`, continue) a swap run in `out` for `steps` total steps
     and/or `minutes` more minutes. A resumed run keeps its saved settings (model, size,
-    identity folders, batch, GAN weight...) except those named in `overrides`."""
+    identity folders, batch, GAN weight...) except those named in `overrides`.
+
+    SIGTERM and Ctrl-C save a checkpoint and then raise KeyboardInterrupt; `notice` hears
+    one line each time the batch is halved for memory (default: stderr)."""
     if steps is None and minutes is None:
         raise InputError("give a budget: --steps N (total) or --minutes M")
-    config, a, b = _open(
-        a_dir, b_dir, out, config or TrainConfig(), (overrides or {}) if resume else None
-    )
-    trainer = _Trainer(config, a, b, out)
-    if resume and has_checkpoint(out / CHECKPOINTS):
-        trainer.restore()
-    summary = TrainSummary(run=str(out), model=config.model)
-    budget = Budget(total_steps=steps, minutes=minutes)
+    with interruptible():
+        config, a, b = _open(
+            a_dir, b_dir, out, config or TrainConfig(), (overrides or {}) if resume else None
+        )
+        trainer = _Trainer(config, a, b, out)
+        if resume and has_checkpoint(out / CHECKPOINTS):
+            trainer.restore()
+        summary = TrainSummary(run=str(out), model=config.model)
+        _loop(trainer, Budget(total_steps=steps, minutes=minutes), summary, progress, notice)
+    summary.step, summary.images, summary.batch = trainer.step, trainer.images, trainer.batch
+    summary.train_seconds = round(trainer.train_seconds, 2)
+    summary.images_per_s = round(trainer.images / max(trainer.train_seconds, 1e-9), 2)
+    summary.weights_sha256 = trainer.weights_sha256
+    return summary
+
+
+def _loop(
+    trainer: _Trainer,
+    budget: Budget,
+    summary: TrainSummary,
+    progress: Progress | None,
+    notice: Notice | None,
+) -> None:
+    config, out = trainer.config, trainer.out
+    steps, minutes = budget.total_steps, budget.minutes
     start_step = trainer.step
     last_save = time.monotonic()
     window: list[dict[str, float]] = []
@@ -299,7 +333,13 @@ def train(
             fraction = _fraction(budget, trainer.step, steps, minutes)
             gan_on = config.gan_weight > 0 and fraction >= config.gan_start
             tick = time.perf_counter()
-            losses = trainer.train_step(gan_on)
+            try:
+                losses = trainer.train_step(gan_on)
+            except (RuntimeError, MemoryError) as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                _halve_batch(trainer, exc, notice or _to_stderr)
+                continue  # the step is retried; its half-done work is thrown away
             summary.losses = losses
             trainer.train_seconds += time.perf_counter() - tick
             window.append(losses)
@@ -314,15 +354,46 @@ def train(
                 trainer.save()
                 summary.previews.append(str(trainer.preview()))
                 last_save = time.monotonic()
-    finally:  # on success, error or Ctrl-C alike: keep what was learned
+    finally:  # on success, error, Ctrl-C or SIGTERM alike: keep what was learned
         if trainer.step > start_step and not _saved_at(out, trainer.step):
             trainer.save()
             summary.previews.append(str(trainer.preview()))
-    summary.step, summary.images = trainer.step, trainer.images
-    summary.train_seconds = round(trainer.train_seconds, 2)
-    summary.images_per_s = round(trainer.images / max(trainer.train_seconds, 1e-9), 2)
-    summary.weights_sha256 = trainer.weights_sha256
-    return summary
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether torch ran out of memory: CUDA's OutOfMemoryError, or the RuntimeError the
+    CPU allocator ("can't allocate memory") and other backends ("out of memory") raise."""
+    if isinstance(exc, torch.OutOfMemoryError | MemoryError):
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text
+    )
+
+
+def _halve_batch(trainer: _Trainer, exc: BaseException, notice: Notice) -> None:
+    """Memory too small for the batch: go on with half of it, and write that into run.json
+    so that a --resume starts with a batch that fits (--batch still overrides it)."""
+    old = trainer.batch
+    if old <= MIN_BATCH:
+        raise InputError(
+            f"out of memory even with batch {old}; free some memory, or train at --size 64 "
+            "with --model fauxlab"
+        ) from exc
+    trainer.batch = max(MIN_BATCH, old // 2)
+    trainer.opt.zero_grad(set_to_none=True)  # free what the failed backward pass left
+    if trainer.opt_d is not None:
+        trainer.opt_d.zero_grad(set_to_none=True)
+    info = read_run_info(trainer.out)
+    write_run_info(trainer.out, replace(info, settings={**info.settings, "batch": trainer.batch}))
+    notice(
+        f"out of memory with batch {old}: going on with batch {trainer.batch} "
+        "(faces of each person per step; saved in run.json for --resume)"
+    )
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _saved_at(out: Path, step: int) -> bool:

@@ -42,6 +42,7 @@ from fauxlab.training import (
     MetricsLog,
     choose_device,
     has_checkpoint,
+    interruptible,
     load_checkpoint,
     save_checkpoint,
     seed_everything,
@@ -323,38 +324,39 @@ def train(
         outputs.export()
         outputs.curves(metrics.read())
 
-    try:
-        if trainer.step == 0:
-            outputs.grid()
-        while not budget.done(trainer.step):
-            window.append(trainer.train_step())
-            step = trainer.step
-            if step % config.log_every == 0:
-                seconds = time.monotonic() - window_start
-                record: dict[str, float] = {
-                    "step": step,
-                    **{k: sum(w[k] for w in window) / len(window) for k in window[0]},
-                    "images_per_second": len(window) * config.batch / max(seconds, 1e-9),
-                    "time": time.time(),
-                }
-                metrics.append(record)
-                if progress is not None:
-                    progress("training", step, record)
-                window, window_start = [], time.monotonic()
-            if step % config.sample_every == 0:
+    with interruptible():  # SIGTERM too (kill, schedulers): save, then exit 130
+        try:
+            if trainer.step == 0:
                 outputs.grid()
-            if (
-                step % config.checkpoint_every == 0
-                or time.monotonic() - last_save > CHECKPOINT_SECONDS
-            ):
-                save()
-                last_save = time.monotonic()
-    except KeyboardInterrupt:
-        save()
-        raise
-    if trainer.step != start_step or checkpoint is None:
-        save()
-    outputs.timelapse()
+            while not budget.done(trainer.step):
+                window.append(trainer.train_step())
+                step = trainer.step
+                if step % config.log_every == 0:
+                    seconds = time.monotonic() - window_start
+                    record: dict[str, float] = {
+                        "step": step,
+                        **{k: sum(w[k] for w in window) / len(window) for k in window[0]},
+                        "images_per_second": len(window) * config.batch / max(seconds, 1e-9),
+                        "time": time.time(),
+                    }
+                    metrics.append(record)
+                    if progress is not None:
+                        progress("training", step, record)
+                    window, window_start = [], time.monotonic()
+                if step % config.sample_every == 0:
+                    outputs.grid()
+                if (
+                    step % config.checkpoint_every == 0
+                    or time.monotonic() - last_save > CHECKPOINT_SECONDS
+                ):
+                    save()
+                    last_save = time.monotonic()
+        except KeyboardInterrupt:
+            save()
+            raise
+        if trainer.step != start_step or checkpoint is None:
+            save()
+        outputs.timelapse()
     seconds = budget.elapsed()
     done = trainer.step - start_step
     last = metrics.read()[-1] if metrics.read() else {}
