@@ -147,37 +147,6 @@ def test_show_annotated_video_keeps_audio(tmp_path: Path) -> None:
     assert info["audio_codec"] == "aac" and info["sample_rate"] > 0
 
 
-def test_demo_writes_a_page_and_reruns(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    result = fauxlab("demo", "--out", out, "--json")
-    assert result.returncode == 0, result.stderr
-    facts = json.loads(result.stdout)
-    assert facts["faces_in_still"] == 1
-    assert facts["clip"]["tracks"] == 1 and facts["clip"]["audio"] == "aac"
-    assert facts["identity"]["mirrored"] < 0.6
-    page = (out / "index.html").read_text()
-    for name in (
-        "still_annotated.png",
-        "still_aligned.png",
-        "still_masks.png",
-        "clip_tracks.png",
-        "clip.mp4",
-    ):
-        assert name in page and (out / name).is_file()
-    rows = {row["file"]: row for row in facts["provenance"]}
-    assert rows["sealed.png"]["c2pa"].startswith("valid, ours")
-    assert rows["reshared.jpg"]["sealed_by_fauxlab"] and rows["reshared.jpg"]["c2pa"] == "none"
-    assert not rows["original.png"]["sealed_by_fauxlab"]
-    assert rows["original.png"]["ledger"].startswith("near")
-    assert "INVALID" in rows["tampered.jpg"]["c2pa"]
-    assert fauxlab("demo", "--out", out).returncode == 0  # its own folder: replaced
-    foreign = tmp_path / "foreign"
-    foreign.mkdir()
-    (foreign / "keep.txt").write_text("mine")
-    assert_clean_error(fauxlab("demo", "--out", foreign), "not made by")
-    assert (foreign / "keep.txt").read_text() == "mine"
-
-
 def test_outputs_that_are_files_or_folders_give_one_line(
     tmp_path: Path, portrait_png: Path
 ) -> None:

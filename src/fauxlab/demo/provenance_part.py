@@ -54,8 +54,13 @@ def edit_signed_jpeg(data: bytes) -> bytes:
     return data[:2] + segment + data[2:]
 
 
-def run_provenance_part(out: Path) -> list[dict[str, Any]]:
-    provenance = Provenance(out / "ledger.sqlite", out / "identity")
+def demo_provenance(out: Path) -> Provenance:
+    """The demo's own ledger and throwaway identity in `out`; every part seals into it, so
+    verify and detect find the demo's marks without touching the user's ledger."""
+    return Provenance(out / "ledger.sqlite", out / "identity")
+
+
+def run_provenance_part(out: Path, provenance: Provenance) -> list[dict[str, Any]]:
     portrait = astronaut()
     sealed = seal_image(
         portrait,
