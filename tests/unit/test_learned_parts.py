@@ -147,3 +147,19 @@ def test_learning_rate_warms_up_holds_and_decays_to_zero() -> None:
     assert learning_rate(config, 950, 1000) == pytest.approx(0.5)
     assert learning_rate(config, 1000, 1000) == 0.0
     assert learning_rate(config, 950, None) == 1.0  # a time budget has no known end
+
+
+def test_heatmap_overlay_is_never_empty_for_turned_or_off_frame_faces() -> None:
+    from fauxlab.detection.learned.crops import detector_alignment
+    from fauxlab.detection.learned.detector import heatmap_overlay
+
+    image, points = _face()
+    centre = points.mean(0)
+    for angle in (0.0, 90.0, 180.0, 270.0):
+        theta = np.radians(angle)
+        rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+        turned = (points - centre) @ rotation.T + centre
+        heat = np.full((16, 16), 0.5, dtype=np.float32)
+        for shift in (0.0, 400.0):  # landmarks mostly outside the picture
+            overlay = heatmap_overlay(image, heat, detector_alignment(turned + shift))
+            assert overlay.ndim == 3 and min(overlay.shape[:2]) >= 8

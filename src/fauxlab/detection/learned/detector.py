@@ -58,9 +58,11 @@ def heatmap_overlay(
     colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_INFERNO)[..., ::-1]
     alpha = np.clip(heat * 1.5, 0, 0.75)[..., None]
     blended = image.astype(np.float32) * (1 - alpha) + colour.astype(np.float32) * alpha
-    corners = alignment.to_image(np.array([[0, 0], [INPUT_SIZE, INPUT_SIZE]], dtype=np.float64))
-    (x0, y0), (x1, y1) = np.clip(corners.min(0), 0, None), corners.max(0)
-    crop = blended[int(y0) : int(min(y1, h)), int(x0) : int(min(x1, w))]
+    square = np.array([[0, 0], [INPUT_SIZE, 0], [0, INPUT_SIZE], [INPUT_SIZE, INPUT_SIZE]])
+    corners = alignment.to_image(square.astype(np.float64))
+    x0, y0 = np.clip(corners.min(0), 0, [w, h]).astype(int)
+    x1, y1 = np.clip(corners.max(0), 0, [w, h]).astype(int)
+    crop = blended[y0:y1, x0:x1] if x1 - x0 >= 8 and y1 - y0 >= 8 else blended
     overlay: RGBImage = np.clip(crop + 0.5, 0, 255).astype(np.uint8)
     return overlay
 
