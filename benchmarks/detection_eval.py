@@ -87,7 +87,7 @@ def _score(detectors: Sequence[Detector], media: AnalysedMedia) -> dict[str, flo
 
 def set_b(data: Path, n: int) -> None:
     detectors, skipped = available_detectors()
-    detectors = [d for d in detectors if d.name != "provenance"]
+    detectors = [d for d in detectors if d.name not in ("provenance", "shallowfake")]
     print(f"detectors: {', '.join(d.name for d in detectors)}; skipped {skipped}")
     folders = {"anime": data / "anime-faces", "utkface": data / "faces" / "utkface"}
     for name, folder in folders.items():
