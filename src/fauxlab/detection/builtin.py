@@ -21,6 +21,7 @@ BUILTIN: dict[str, tuple[str, str]] = {
     "provenance": ("fauxlab.detection.provenance_evidence", "ProvenanceDetector"),
     "learned": ("fauxlab.detection.learned.detector", "LearnedFaceDetector"),
     "spectrum": ("fauxlab.detection.spectrum.detector", "SpectrumDetector"),
+    "shallowfake": ("fauxlab.detection.shallowfake.detector", "ShallowfakeDetector"),
 }
 
 
