@@ -60,7 +60,7 @@ def test_eval_scores_the_run_against_its_held_out_images(run: Path) -> None:
     data = _eval_json(run)
     assert data["images"] == HOLDOUT and data["image_size"] == 32 and data["step"] == 3
     assert data["feature_size"] == FEATURE_SIZE and data["seed"] == 0
-    assert f"last {HOLDOUT}" in str(data["real_source"])
+    assert f"{HOLDOUT} held out" in str(data["real_source"])
     fd, kid, kid_std = (float(str(data[k])) for k in ("fd_lite0", "kid", "kid_std"))
     assert fd > 0 and np.isfinite(kid) and kid_std >= 0
     for key in ("precision", "recall"):

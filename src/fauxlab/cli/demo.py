@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from fauxlab.cli.output import print_json, stderr, stdout
-from fauxlab.demo import run_demo
 
 
 def demo(
@@ -17,6 +16,8 @@ def demo(
     as_json: bool = typer.Option(False, "--json", help="Print the demo's numbers as JSON."),
 ) -> None:
     """Run fauxlab on media it may ship and write an HTML page of what it found."""
+    from fauxlab.demo import run_demo  # imports torch: only when the demo runs
+
     with stderr.status("running the demo..."):
         result = run_demo(out)
     if as_json:

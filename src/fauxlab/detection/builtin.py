@@ -21,6 +21,8 @@ BUILTIN: dict[str, tuple[str, str]] = {
     "provenance": ("fauxlab.detection.provenance_evidence", "ProvenanceDetector"),
     "learned": ("fauxlab.detection.learned.detector", "LearnedFaceDetector"),
     "spectrum": ("fauxlab.detection.spectrum.detector", "SpectrumDetector"),
+    "blink": ("fauxlab.detection.blink", "BlinkDetector"),
+    "lipsync": ("fauxlab.detection.lipsync", "LipSyncDetector"),
     "shallowfake": ("fauxlab.detection.shallowfake.detector", "ShallowfakeDetector"),
 }
 

@@ -1,5 +1,6 @@
 """Media in and out: images through Pillow, video and audio through PyAV."""
 
+from fauxlab.media.audio import Audio, read_audio
 from fauxlab.media.discover import MediaKind, expand_inputs, media_kind
 from fauxlab.media.images import DEFAULT_MAX_PIXELS, read_image, write_image
 from fauxlab.media.sampling import Sampling
@@ -7,6 +8,7 @@ from fauxlab.media.video import Frame, VideoInfo, VideoWriter, iter_frames, prob
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "Audio",
     "Frame",
     "MediaKind",
     "Sampling",
@@ -16,6 +18,7 @@ __all__ = [
     "iter_frames",
     "media_kind",
     "probe_video",
+    "read_audio",
     "read_image",
     "write_image",
 ]
