@@ -2,7 +2,7 @@
 face photos per second.
 
     .venv/bin/python benchmarks/detect.py [--data ../shared/data] [--videos a.mp4,b.mp4]
-                                          [--photos 200]
+                                          [--photos 200] [--jobs 2,4]
 
 Videos: for each clip, the default analysis (every frame decoded and its faces tracked,
 32 keyframes scored by every shipped detector) against two baselines run beside it:
@@ -24,8 +24,10 @@ from pathlib import Path
 from PIL import Image
 
 from _common import data_argument
-from fauxlab.detection.builtin import available_detectors
-from fauxlab.detection.run import detect_file
+from fauxlab.detection.analysed import analyse
+from fauxlab.detection.builtin import DetectorRecipe, available_detectors
+from fauxlab.detection.evidence import Detector
+from fauxlab.detection.run import DetectOptions, detect_file, detect_inputs
 from fauxlab.media import Sampling, iter_frames, probe_video, read_image
 
 DEFAULT_VIDEOS = "liveportrait-d6.mp4,hdtf-1.mp4,voxceleb-1.mp4,retalking-1.mp4"
@@ -58,7 +60,7 @@ def _videos(data: Path, names: list[str]) -> None:
         )
 
 
-def _photos(data: Path, count: int) -> None:
+def _photos(data: Path, count: int, jobs_list: list[int]) -> None:
     detectors, _ = available_detectors()
     source = sorted((data / "faces" / "utkface").glob("*.jpg"))[-count:]
     with tempfile.TemporaryDirectory() as folder:
@@ -78,11 +80,34 @@ def _photos(data: Path, count: int) -> None:
         for photo in photos:
             detect_file(photo, detectors)
         seconds = time.perf_counter() - started
+        per_detector = _per_detector_ms(photos[: min(40, len(photos))], detectors)
+        pooled = {}
+        for jobs in jobs_list:
+            started = time.perf_counter()  # includes starting the workers and their models
+            detect_inputs(photos, detectors, DetectOptions(jobs=jobs), recipe=DetectorRecipe())
+            pooled[jobs] = time.perf_counter() - started
     n = len(photos)
     print(
         f"\nphotos: {n} UTKFace faces at 256 px: detect {n / seconds:.1f}/s, decode only "
         f"{n / decode:.0f}/s (detect takes {decode / seconds:.3f}x the decode rate; goal >= 20/s)"
     )
+    for jobs, took in pooled.items():
+        print(f"  --jobs {jobs}: {n / took:.1f}/s ({seconds / took:.2f}x one process)")
+    print("  ms per photo: " + ", ".join(f"{k} {v:.0f}" for k, v in per_detector.items()))
+
+
+def _per_detector_ms(photos: list[Path], detectors: list[Detector]) -> dict[str, float]:
+    """Where a photo's time goes: analysis (decode + faces), then each detector."""
+    spent = {"analyse": 0.0} | {d.name: 0.0 for d in detectors}
+    for photo in photos:
+        started = time.perf_counter()
+        media = analyse(photo)
+        spent["analyse"] += time.perf_counter() - started
+        for detector in detectors:
+            started = time.perf_counter()
+            detector.examine(media)
+            spent[detector.name] += time.perf_counter() - started
+    return {k: 1000 * v / len(photos) for k, v in spent.items()}
 
 
 def main() -> None:
@@ -90,10 +115,11 @@ def main() -> None:
     data_argument(parser)
     parser.add_argument("--videos", default=DEFAULT_VIDEOS, help="comma-separated clip names")
     parser.add_argument("--photos", type=int, default=200, help="how many face photos")
+    parser.add_argument("--jobs", default="2", help="worker processes to try for the photos")
     args = parser.parse_args()
     _videos(args.data, [v for v in args.videos.split(",") if v])
     if args.photos:
-        _photos(args.data, args.photos)
+        _photos(args.data, args.photos, [int(j) for j in args.jobs.split(",") if j])
 
 
 if __name__ == "__main__":

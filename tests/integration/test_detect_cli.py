@@ -152,6 +152,27 @@ def test_folder_goes_on_past_a_corrupt_file(tmp_path: Path, media_dir: Path) -> 
     assert "cut.jpg" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_worker_processes_give_the_same_answers_in_input_order(
+    tmp_path: Path, media_dir: Path
+) -> None:
+    """--jobs 2 spawns workers with their own detectors: same reports, same order, and
+    a corrupt file among them still listed rather than fatal."""
+    cut = tmp_path / "cut.jpg"
+    Image.fromarray(astronaut()).save(cut, quality=90)
+    cut.write_bytes(cut.read_bytes()[:5000])
+    inputs = [media_dir / "generated.png", cut, media_dir / "photo.png", media_dir / "shared.jpg"]
+    args = ("detect", *inputs, "--detectors", "provenance,spectrum", "--json")
+    serial, pooled = fauxlab(*args), fauxlab(*args, "--jobs", "2")
+    assert serial.returncode == pooled.returncode == 1, pooled.stderr
+    one, two = _json(serial), _json(pooled)
+    assert [f["path"] for f in two["files"]] == [f["path"] for f in one["files"]]
+    assert [f["verdict"] for f in two["files"]] == ["fake", "real", "fake"]
+    for a, b in zip(one["files"], two["files"], strict=True):
+        assert a["probability"] == pytest.approx(b["probability"], abs=1e-6)
+    assert [Path(e["path"]).name for e in two["errors"]] == ["cut.jpg"]
+    assert_clean_error(fauxlab("detect", *inputs, "--jobs", "-1"), "--jobs")
+
+
 def test_html_report_is_one_self_contained_file(tmp_path: Path, media_dir: Path) -> None:
     report = tmp_path / "report.html"
     result = fauxlab(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from os import cpu_count as _cpus
 from pathlib import Path
 
 import typer
@@ -12,8 +13,8 @@ from rich.table import Table
 from fauxlab.cli.output import print_json, progress_bar, stderr, stdout
 from fauxlab.detection.analysed import DEFAULT_KEYFRAMES, AnalysisOptions
 from fauxlab.detection.bench import BenchResult, bench_dict, collect, run_bench, write_outputs
-from fauxlab.detection.builtin import Skipped, available_detectors
-from fauxlab.detection.evidence import Detector, Verdict
+from fauxlab.detection.builtin import DetectorRecipe, Skipped
+from fauxlab.detection.evidence import Verdict
 from fauxlab.detection.fusion import DEFAULT_THRESHOLD, bands
 from fauxlab.detection.report.document import to_document
 from fauxlab.detection.report.html import write_html
@@ -26,6 +27,12 @@ _COLOUR = {
     Verdict.REAL: "bold green",
     Verdict.NO_FACE: "bold blue",
 }
+
+
+def cpu_count() -> int:
+    return _cpus() or 1
+
+
 DETECTORS_HELP = "Comma-separated detector names (default: every one available)."
 
 
@@ -45,19 +52,21 @@ class _Bar:
         self.bar.update(self.frame_task, completed=done, total=total or None, visible=True)
 
 
-def _options(threshold: float, frames: int) -> DetectOptions:
+def _options(threshold: float, frames: int, jobs: int) -> DetectOptions:
     if frames < 1:
         raise InputError(f"--frames {frames}: need at least 1 keyframe per video")
-    return DetectOptions(bands(threshold), AnalysisOptions(keyframes=frames))
+    if jobs < 0:
+        raise InputError(f"--jobs {jobs}: give a number of processes, or 0 for one per core")
+    return DetectOptions(bands(threshold), AnalysisOptions(keyframes=frames), jobs or cpu_count())
 
 
-def _names(detectors: str | None) -> list[str] | None:
+def _recipe(detectors: str | None, model: Path | None) -> DetectorRecipe:
     if detectors is None:
-        return None
+        return DetectorRecipe(None, model)
     names = [n.strip() for n in detectors.split(",") if n.strip()]
     if not names:
         raise InputError("--detectors is empty; name at least one, e.g. --detectors provenance")
-    return names
+    return DetectorRecipe(tuple(names), model)
 
 
 def _shown(path: Path) -> str:
@@ -113,20 +122,13 @@ def _require_some(files: int, errors: list[FileError]) -> None:
     raise InputError(first + more)
 
 
+JOBS_HELP = (
+    "Files analysed at once, each in its own process with its own models (0: one per CPU "
+    "core). Pays off on folders of many files."
+)
 MODEL_HELP = (
     "A learned detector (.safetensors or a `detector train` run) instead of the shipped one."
 )
-
-
-def _with_model(loaded: list[Detector], model: Path | None) -> list[Detector]:
-    """The loaded detectors, with `learned` swapped for one read from `model`."""
-    if model is None:
-        return loaded
-    from fauxlab.detection.learned.detector import LearnedFaceDetector
-
-    if not any(d.name == "learned" for d in loaded):
-        raise InputError("--model replaces the learned detector; add learned to --detectors")
-    return [LearnedFaceDetector(model) if d.name == "learned" else d for d in loaded]
 
 
 def detect(
@@ -144,20 +146,21 @@ def detect(
         DEFAULT_KEYFRAMES, "--frames", help="Keyframes per video the image detectors score."
     ),
     model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
+    jobs: int = typer.Option(1, "--jobs", "-j", help=JOBS_HELP),
 ) -> None:
     """Is it fake? A verdict, a probability and the evidence for each file.
 
     Exits 1 when at least one file is judged fake, 0 otherwise, 2 on a usage or input error.
     """
-    options = _options(threshold, frames)
+    options = _options(threshold, frames, jobs)
     if report is not None and report.exists() and not force:
         raise OutputExistsError(f"{report}: already exists; choose another path or add --force")
     files, unreadable = expand(inputs)
     _require_some(len(files), unreadable)  # before loading any model: fail fast
-    loaded, skipped = available_detectors(_names(detectors))
-    loaded = _with_model(loaded, model)
+    recipe = _recipe(detectors, model)
+    loaded, skipped = recipe.load()
     with progress_bar() as bar:
-        run = detect_inputs(files, loaded, options, _Bar(bar), skipped)
+        run = detect_inputs(files, loaded, options, _Bar(bar), skipped, recipe)
     run = replace(run, errors=unreadable + run.errors)
     _require_some(len(run.files), run.errors)
     if report is not None:
@@ -209,17 +212,18 @@ def bench(
     ),
     model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help=JOBS_HELP),
 ) -> None:
     """Measure detection on labelled media: AUC, AP, EER, accuracy, per subfolder."""
-    options = _options(threshold, frames)
+    options = _options(threshold, frames, jobs)
     target = out or Path(f"bench-{labeled_dir.resolve().name}")
     if target.exists():
         raise OutputExistsError(f"{target}: already exists; choose another --out or remove it")
     samples = collect(labeled_dir)  # before loading any model: fail fast
-    loaded, skipped = available_detectors(_names(detectors))
-    loaded = _with_model(loaded, model)
+    recipe = _recipe(detectors, model)
+    loaded, skipped = recipe.load()
     with progress_bar() as bar:
-        result = run_bench(labeled_dir, loaded, options, _Bar(bar), skipped, samples)
+        result = run_bench(labeled_dir, loaded, options, _Bar(bar), skipped, samples, recipe)
     write_outputs(result, target)
     if as_json:
         print_json(bench_dict(result, target))

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from fauxlab.charts import Series, line_chart, png_bytes
-from fauxlab.detection.builtin import Skipped
+from fauxlab.detection.builtin import DetectorRecipe, Skipped
 from fauxlab.detection.evidence import Detector
 from fauxlab.detection.metrics import (
     accuracy_at,
@@ -137,12 +137,13 @@ def run_bench(
     progress: RunProgress | None = None,
     skipped: Sequence[Skipped] = (),
     samples: Sequence[Sample] | None = None,
+    recipe: DetectorRecipe | None = None,
 ) -> BenchResult:
     """Detect on every labelled file (`samples`, default `collect(root)`) and compute the
     metrics; unreadable files are listed, not fatal."""
     options = options or DetectOptions()
     samples = list(samples) if samples is not None else collect(root)
-    run = detect_inputs([s.path for s in samples], detectors, options, progress, skipped)
+    run = detect_inputs([s.path for s in samples], detectors, options, progress, skipped, recipe)
     by_path = {r.path: r for r in run.files}
     scored = [Scored(s, by_path[s.path]) for s in samples if s.path in by_path]
     for name, label in LABELS.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import cast
 
 from fauxlab.detection.evidence import Detector, DetectorFactory, detector_names, register
@@ -23,6 +24,7 @@ BUILTIN: dict[str, tuple[str, str]] = {
     "spectrum": ("fauxlab.detection.spectrum.detector", "SpectrumDetector"),
     "blink": ("fauxlab.detection.blink", "BlinkDetector"),
     "lipsync": ("fauxlab.detection.lipsync", "LipSyncDetector"),
+    "generated": ("fauxlab.detection.generated.detector", "GeneratedImageDetector"),
     "shallowfake": ("fauxlab.detection.shallowfake.detector", "ShallowfakeDetector"),
 }
 
@@ -86,3 +88,27 @@ def available_detectors(
         else:
             loaded.append(result)
     return loaded, skipped
+
+
+def with_learned_model(loaded: list[Detector], model: Path | None) -> list[Detector]:
+    """The loaded detectors, with `learned` swapped for one read from `model`."""
+    if model is None:
+        return loaded
+    from fauxlab.detection.learned.detector import LearnedFaceDetector
+
+    if not any(d.name == "learned" for d in loaded):
+        raise InputError("--model replaces the learned detector; add learned to --detectors")
+    return [LearnedFaceDetector(model) if d.name == "learned" else d for d in loaded]
+
+
+@dataclass(frozen=True)
+class DetectorRecipe:
+    """How to load a set of detectors, small enough to send to a worker process that
+    builds its own copies (models are not shared across processes)."""
+
+    names: tuple[str, ...] | None = None  # None: every one available
+    model: Path | None = None  # a learned detector to use instead of the shipped one
+
+    def load(self) -> tuple[list[Detector], list[Skipped]]:
+        loaded, skipped = available_detectors(self.names)
+        return with_learned_model(loaded, self.model), skipped

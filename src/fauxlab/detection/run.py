@@ -7,13 +7,13 @@ and the run goes on, so one corrupt upload does not hide the verdicts on the res
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from fauxlab.detection.analysed import AnalysedMedia, AnalysisOptions, analyse
-from fauxlab.detection.builtin import Skipped
+from fauxlab.detection.builtin import DetectorRecipe, Skipped
 from fauxlab.detection.evidence import Detector, Evidence, Verdict
 from fauxlab.detection.fusion import Bands, bands, fuse
 from fauxlab.detection.report.figures import thumbnail
@@ -29,6 +29,7 @@ FrameProgress = Callable[[int, int], None]
 class DetectOptions:
     bands: Bands = field(default_factory=bands)
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
+    jobs: int = 1  # files analysed at once, each in its own worker process
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def detect_file(
     )
 
 
-def _reason(path: Path, exc: FauxlabError) -> str:
+def examine_error(path: Path, exc: FauxlabError) -> str:
     """The error's message without the path it usually starts with."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text.removeprefix(f"{path}: ")
@@ -219,7 +220,7 @@ def expand(paths: Sequence[Path]) -> tuple[list[Path], list[FileError]]:
         try:
             found.extend(expand_inputs([path]))
         except FauxlabError as exc:
-            errors.append(FileError(path, _reason(path, exc)))
+            errors.append(FileError(path, examine_error(path, exc)))
     return list(dict.fromkeys(found)), errors
 
 
@@ -229,21 +230,24 @@ def detect_inputs(
     options: DetectOptions | None = None,
     progress: RunProgress | None = None,
     skipped: Sequence[Skipped] = (),
+    recipe: DetectorRecipe | None = None,
 ) -> DetectRun:
-    """Detect on every media file in `paths`, going on past files that cannot be read."""
+    """Detect on every media file in `paths`, going on past files that cannot be read.
+
+    With `options.jobs` above 1 and a `recipe` to build detectors from, several files
+    are analysed at once in worker processes (`fauxlab.detection.pool`)."""
     options = options or DetectOptions()
     files, errors = expand(paths)
     reports: list[FileReport] = []
-    for index, path in enumerate(files):
-        if progress is not None:
-            progress.file_started(path, index, len(files))
-        try:
-            media_kind(path)  # a file found in a folder is checked only now
-            reports.append(
-                detect_file(path, detectors, options, progress.frames if progress else None)
-            )
-        except FauxlabError as exc:
-            errors.append(FileError(path, _reason(path, exc)))
+    if options.jobs > 1 and recipe is not None and len(files) > 1:
+        outcomes = _in_pool(files, recipe, options, progress)
+    else:
+        outcomes = _one_by_one(files, detectors, options, progress)
+    for outcome in outcomes:
+        if isinstance(outcome, FileError):
+            errors.append(outcome)
+        else:
+            reports.append(outcome)
     return DetectRun(
         files=reports,
         errors=errors,
@@ -252,3 +256,33 @@ def detect_inputs(
         bands=options.bands,
         keyframes=options.analysis.keyframes,
     )
+
+
+def _one_by_one(
+    files: list[Path],
+    detectors: Sequence[Detector],
+    options: DetectOptions,
+    progress: RunProgress | None,
+) -> Iterator[FileReport | FileError]:
+    for index, path in enumerate(files):
+        if progress is not None:
+            progress.file_started(path, index, len(files))
+        try:
+            media_kind(path)  # a file found in a folder is checked only now
+            yield detect_file(path, detectors, options, progress.frames if progress else None)
+        except FauxlabError as exc:
+            yield FileError(path, examine_error(path, exc))
+
+
+def _in_pool(
+    files: list[Path], recipe: DetectorRecipe, options: DetectOptions, progress: RunProgress | None
+) -> Iterator[FileReport | FileError]:
+    from fauxlab.detection.pool import detect_in_pool
+
+    def finished(path: Path, done: int) -> None:
+        if progress is not None:
+            progress.file_started(path, done, len(files))
+
+    if progress is not None:
+        progress.file_started(files[0], 0, len(files))
+    yield from detect_in_pool(files, recipe, options, finished)

@@ -49,6 +49,8 @@ ABOUT = {
     "looked at each face.",
     "spectrum": "looked at the whole picture's frequency spectrum for the regular patterns "
     "image generators leave.",
+    "generated": "an image-recognition network, with a small classifier trained on our own "
+    "GAN pictures against photographs, judged whether the whole picture was generated.",
 }
 _HEADLINE = {
     Verdict.FAKE: "Fake",

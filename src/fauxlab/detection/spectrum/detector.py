@@ -13,6 +13,7 @@ import numpy as np
 from fauxlab.charts import Series, line_chart, png_bytes
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.evidence import Evidence, Figure
+from fauxlab.detection.keyframes import judgeable_keyframes, per_frame
 from fauxlab.detection.spectrum.features import (
     MIN_SIDE,
     FloatArray,
@@ -81,11 +82,7 @@ class SpectrumDetector:
 
     def examine(self, media: AnalysedMedia) -> Evidence:
         settings = self.model.settings
-        frames = [
-            (record, image)
-            for record, image in media.keyframes()
-            if min(image.shape[:2]) >= MIN_SIDE
-        ]
+        frames = judgeable_keyframes(media, MIN_SIDE)
         if not frames:
             return Evidence(
                 NAME,
@@ -101,10 +98,7 @@ class SpectrumDetector:
         details = {
             "aggregation": "median of per-frame probabilities",
             "frames": len(frames),
-            "per_frame": [
-                {"frame": record.index, "time": round(record.time, 3), "probability": round(p, 4)}
-                for (record, _), p in zip(frames, probabilities.tolist(), strict=True)
-            ],
+            "per_frame": per_frame(frames, probabilities.tolist()),
             "analysis_side": settings.side,
             "model_date": self.model.info.get("date", ""),
         }

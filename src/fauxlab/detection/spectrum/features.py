@@ -14,15 +14,14 @@ per pixel of that analysis image (0 = flat, 0.5 = Nyquist along an axis, 0.71 = 
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from fauxlab.detection.linear import JsonSettings
 from fauxlab.errors import InputError
 from fauxlab.media.images import RGBImage
 
@@ -35,7 +34,7 @@ CORNER = float(np.sqrt(0.5))  # the highest frequency on a 2D grid, cycles per p
 
 
 @dataclass(frozen=True)
-class FeatureSettings:
+class FeatureSettings(JsonSettings):
     """How features are computed; stored in the model file so training and use agree."""
 
     side: int = 64  # short side of the analysis image, pixels
@@ -47,14 +46,6 @@ class FeatureSettings:
     def size(self) -> int:
         """Length of the feature vector."""
         return self.bins + (self.bins if self.directional else 0)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> FeatureSettings:
-        data: dict[str, Any] = json.loads(text)
-        return cls(**data)
 
 
 def greyscale(image: RGBImage) -> FloatArray:
