@@ -11,7 +11,7 @@ import sys
 import typer
 
 from fauxlab import __version__
-from fauxlab.cli import demo, detect, detector, faces, gan, media, provenance, swap
+from fauxlab.cli import demo, detect, detector, faces, gan, media, provenance, serve, swap
 from fauxlab.cli.output import stderr
 from fauxlab.errors import FauxlabError
 
@@ -34,6 +34,7 @@ app.command("seal")(provenance.seal)
 app.command("verify")(provenance.verify)
 app.command("detect")(detect.detect)
 app.command("bench")(detect.bench)
+app.command("serve")(serve.serve)
 
 
 def _version(value: bool) -> None:

@@ -16,25 +16,58 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fauxlab.detection.builtin import DetectorRecipe
+from fauxlab.detection.builtin import DetectorRecipe, Skipped
 from fauxlab.errors import FauxlabError
 from fauxlab.media import media_kind
 
 if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
+
     from fauxlab.detection.evidence import Detector
-    from fauxlab.detection.run import DetectOptions, FileError, FileReport
+    from fauxlab.detection.run import DetectOptions, DetectRun, FileError, FileReport
 
+ProgressEvent = tuple[str, int, int]  # (tag, frames done, frames in all)
+STARTED = -1  # "frames in all" of the event a worker sends as it takes a job
 _detectors: list[Detector] = []
+_skipped: list[Skipped] = []
+_events: list[Queue[ProgressEvent]] = []
 
 
-def _start_worker(recipe: DetectorRecipe) -> None:
+def start_worker(recipe: DetectorRecipe, events: Queue[ProgressEvent] | None = None) -> None:
+    """Runs once in each new worker: load the detectors, use one thread."""
     os.environ["OMP_NUM_THREADS"] = "1"  # before torch loads: one core per worker
-    loaded, _ = recipe.load()
+    loaded, skipped = recipe.load()
     _detectors.extend(loaded)
+    _skipped.extend(skipped)
+    if events is not None:
+        _events.append(events)
     import sys
 
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
+
+
+class _Reporter:
+    """Sends a file's frame progress to the parent, tagged with the job it belongs to."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+    def file_started(self, path: Path, index: int, total: int) -> None:
+        pass
+
+    def frames(self, done: int, total: int) -> None:
+        if _events and (done == total or done % 10 == 0):
+            _events[0].put((self.tag, done, total))
+
+
+def run_one(path: Path, options: DetectOptions, tag: str) -> DetectRun:
+    """One file as a whole run (reports, errors, detectors, skipped), for the server."""
+    from fauxlab.detection.run import detect_inputs
+
+    if _events:
+        _events[0].put((tag, 0, STARTED))
+    return detect_inputs([path], _detectors, options, _Reporter(tag), _skipped)
 
 
 def _one(path: Path, options: DetectOptions) -> FileReport | FileError:
@@ -57,7 +90,7 @@ def detect_in_pool(
     called as each one completes, in whatever order they do."""
     context = multiprocessing.get_context("spawn")
     workers = max(1, min(options.jobs, len(files)))
-    with ProcessPoolExecutor(workers, context, _start_worker, (recipe,)) as pool:
+    with ProcessPoolExecutor(workers, context, start_worker, (recipe,)) as pool:
         futures: dict[Future[FileReport | FileError], int] = {
             pool.submit(_one, path, options): index for index, path in enumerate(files)
         }

@@ -43,6 +43,31 @@ def _sniff(path: Path) -> MediaKind | None:
     return None
 
 
+_SUFFIXES: tuple[tuple[bytes, int, str], ...] = (
+    (b"\xff\xd8\xff", 0, ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", 0, ".png"),
+    (b"BM", 0, ".bmp"),
+    (b"\x1a\x45\xdf\xa3", 0, ".mkv"),
+    (b"WEBP", 8, ".webp"),
+    (b"AVI ", 8, ".avi"),
+    (b"qt  ", 8, ".mov"),
+)
+
+
+def content_suffix(path: Path) -> str | None:
+    """The file suffix its content calls for (`.jpg`, `.mp4`...), or None when the
+    content is nothing we read: how a file with a client-given name is stored safely."""
+    kind = _sniff(path)
+    if kind is None:
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    for signature, offset, suffix in _SUFFIXES:
+        if head[offset : offset + len(signature)] == signature:
+            return suffix
+    return ".mp4"  # ISO BMFF (`ftyp`) that is not a still image or QuickTime
+
+
 def check_readable_file(path: Path) -> None:
     """Raise an `InputError` that says exactly why `path` cannot be read
     (`CorruptMediaError`, a kind of `InputError`, for an empty file)."""

@@ -1,0 +1,223 @@
+"""The HTTP API of `fauxlab serve`, with httpx against the real server in a subprocess:
+uploads, results, reports, verify, the ledger, limits, problems, a restart, and a fuzz
+of every route from the server's own OpenAPI document."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import string
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from fauxlab.provenance.ledger import SignedTreeHead, verify_head
+from fauxlab.provenance.seal import ModelInfo, seal_image
+from serve_helpers import assert_problem, running_server, wait_done
+
+DETECTORS = ("--detectors", "provenance,spectrum")  # quick to load; the e2e test uses all
+
+
+@pytest.fixture(scope="module")
+def sealed(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Path:
+    """A picture fauxlab made: watermarked, signed, in the (test home's) ledger."""
+    folder = tmp_path_factory.mktemp("sealed")
+    out = folder / "made-by-fauxlab.png"
+    seal_image(astronaut[::2, ::2], out, ModelInfo("test-generator", "ab" * 32))
+    return out
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Path:
+    path = tmp_path_factory.mktemp("photo") / "astronaut.jpg"
+    Image.fromarray(np.ascontiguousarray(astronaut[:, ::-1])).save(path, quality=90)
+    return path
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("serve") / "data"
+
+
+@pytest.fixture(scope="module")
+def server(data_dir: Path, sealed: Path) -> Iterator[str]:
+    with running_server(data_dir, *DETECTORS, "--max-upload-mb", "2") as base:
+        yield base
+
+
+@pytest.fixture()
+def client(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=60) as c:
+        yield c
+
+
+def _upload(client: httpx.Client, path: Path, route: str = "/api/analyses") -> httpx.Response:
+    with path.open("rb") as handle:
+        return client.post(route, files={"file": (path.name, handle)})
+
+
+def test_analysis_of_a_photo_end_to_end(client: httpx.Client, photo: Path, data_dir: Path) -> None:
+    created = _upload(client, photo)
+    assert created.status_code == 202, created.text
+    body = created.json()
+    assert body["status"] == "queued" and body["url"] == f"/api/analyses/{body['id']}"
+    analysis = wait_done(client, body["url"])
+    assert analysis["status"] == "done", analysis
+    assert analysis["filename"] == "astronaut.jpg" and analysis["progress"] == 1
+    document = analysis["result"]
+    assert document["schema"] == "fauxlab.detect/1"
+    (file,) = document["files"]
+    assert file["path"] == "astronaut.jpg"  # the client's name, never our upload path
+    assert file["verdict"] in ("real", "uncertain", "fake") and file["face_count"] >= 1
+    assert {e["detector"] for e in file["evidence"]} == {"provenance", "spectrum"}
+    spectrum = next(e for e in file["evidence"] if e["detector"] == "spectrum")
+    name = spectrum["figures"][0]["name"]
+    figure = client.get(f"{body['url']}/files/figures/spectrum/{name}.png")
+    assert figure.status_code == 200 and figure.content.startswith(b"\x89PNG")
+    thumb = client.get(f"{body['url']}/files/thumbnail.jpg")
+    assert thumb.status_code == 200 and thumb.content.startswith(b"\xff\xd8")
+    report = client.get(body["report_url"])
+    assert report.status_code == 200 and "text/html" in report.headers["content-type"]
+    assert "astronaut.jpg" in report.text and "data:image/png;base64," in report.text
+    download = client.get(f"{body['url']}/document.json")
+    assert "attachment" in download.headers["content-disposition"]
+    assert download.json()["files"][0]["sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert not [p for p in (data_dir / "uploads").iterdir()]  # the upload is not kept
+
+
+def test_our_own_fake_is_caught_by_its_marks(client: httpx.Client, sealed: Path) -> None:
+    analysis = wait_done(client, _upload(client, sealed).json()["url"])
+    (file,) = analysis["result"]["files"]
+    assert file["verdict"] == "fake" and file["decided_by"] == "provenance"
+
+
+def test_verify_reads_all_three_marks(client: httpx.Client, sealed: Path, photo: Path) -> None:
+    report = _upload(client, sealed, "/api/verify").json()
+    assert report["sealed_by_fauxlab"] is True and report["tampered"] is False
+    assert report["watermark"]["found"] is True
+    assert report["credentials"]["present"] and report["credentials"]["valid"]
+    assert report["ledger"]["status"] == "exact"
+    assert report["path"] == "made-by-fauxlab.png"
+    plain = _upload(client, photo, "/api/verify").json()
+    assert plain["sealed_by_fauxlab"] is False and plain["watermark"]["found"] is False
+
+
+def test_ledger_head_entry_proof_and_search(client: httpx.Client, sealed: Path) -> None:
+    head = client.get("/api/ledger/head").json()
+    assert head["tree_size"] >= 1 and head["origin"]
+    signed = SignedTreeHead.from_dict({k: v for k, v in head.items() if k != "origin"})
+    assert verify_head(signed, bytes.fromhex(head["public_key"]))
+    digest = hashlib.sha256(sealed.read_bytes()).hexdigest()
+    found = client.get("/api/ledger/search", params={"sha256": digest}).json()
+    assert len(found["entries"]) == 1
+    answer = client.get(f"/api/ledger/entries/{found['entries'][0]}").json()
+    assert answer["verified"] is True and answer["entry"]["sha256"] == digest
+    assert answer["proof"]["tree_size"] == answer["head"]["tree_size"]
+    assert_problem(client.get("/api/ledger/entries/999999"), 404, "999999")
+    assert_problem(client.get("/api/ledger/search", params={"sha256": "zz" * 32}), 422)
+
+
+def test_bad_uploads_are_problems_and_leave_nothing(
+    client: httpx.Client, tmp_path: Path, data_dir: Path
+) -> None:
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a picture, whatever the name says")
+    assert_problem(_upload(client, text), 415, "not an image or video")
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    assert_problem(_upload(client, empty), 400, "empty")
+    assert_problem(client.post("/api/analyses"), 422, "file")
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(3 * 1024 * 1024))
+    assert_problem(_upload(client, big), 413, "2 MB")
+    truncated = tmp_path / "cut.jpg"
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(truncated, quality=90)
+    truncated.write_bytes(truncated.read_bytes()[:300])
+    failed = wait_done(client, _upload(client, truncated).json()["url"])
+    assert failed["status"] == "failed" and failed["error"]
+    assert "Traceback" not in failed["error"]
+    assert_problem(client.get(f"/api/analyses/{failed['id']}/report"), 409, "failed")
+    assert not [p for p in (data_dir / "uploads").iterdir()]
+
+
+def test_unknown_routes_and_ids_are_problems(client: httpx.Client) -> None:
+    assert_problem(client.get("/api/analyses/AAAAAAAAAAAAAAAA"), 404, "no analysis")
+    assert_problem(client.get("/api/analyses/../../etc/passwd"), 404)
+    assert_problem(client.get("/api/analyses/short"), 422)
+    assert_problem(client.get("/api/nothing-here"), 404, "/api/docs")
+    assert_problem(client.delete("/api/ledger/head"), 405)
+
+
+def test_page_docs_and_openapi_are_served(client: httpx.Client) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "Analyse" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert client.get("/static/app.js").status_code == 200
+    assert client.get("/api/docs").status_code == 200
+    spec = client.get("/api/openapi.json").json()
+    assert {"/api/analyses", "/api/verify", "/api/ledger/head"} <= set(spec["paths"])
+
+
+def test_results_survive_a_restart(tmp_path: Path, photo: Path) -> None:
+    data = tmp_path / "data"
+    with running_server(data, *DETECTORS) as base, httpx.Client(base_url=base) as c:
+        url = _upload(c, photo).json()["url"]
+        before = wait_done(c, url)
+    with running_server(data, *DETECTORS) as base, httpx.Client(base_url=base) as c:
+        after = c.get(url).json()
+    assert after["status"] == "done" and after["result"] == before["result"]
+
+
+def test_a_full_queue_answers_429_with_retry_after(tmp_path: Path, video_with_audio: Path) -> None:
+    with (
+        running_server(tmp_path / "data", *DETECTORS, "--queue", "0") as base,
+        httpx.Client(base_url=base, timeout=60) as c,
+    ):
+        first = _upload(c, video_with_audio)
+        second = _upload(c, video_with_audio)
+        assert first.status_code == 202
+        assert_problem(second, 429, "busy")
+        assert int(second.headers["retry-after"]) >= 1
+        assert wait_done(c, first.json()["url"])["status"] == "done"
+        assert _upload(c, video_with_audio).status_code == 202  # room again
+
+
+# ---- fuzz: every route of the OpenAPI document, arbitrary parameters and bodies ----
+
+def _routes(spec: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
+    routes = []
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            params = [p["name"] for p in op.get("parameters", []) if p["in"] == "path"]
+            routes.append((method.upper(), path, params))
+    return routes
+
+
+_TEXT = st.text(alphabet=string.printable + "éß\u202e/%", max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_fuzz_every_route_never_answers_5xx(server: str, data: st.DataObject) -> None:
+    with httpx.Client(base_url=server, timeout=60) as client:
+        spec = client.get("/api/openapi.json").json()
+        method, path, params = data.draw(st.sampled_from(_routes(spec)))
+        for name in params:
+            value = data.draw(st.one_of(_TEXT, st.integers(-(2**70), 2**70).map(str)))
+            path = path.replace("{" + name + "}", httpx.URL(value).raw_path.decode() or "x")
+        query = data.draw(st.dictionaries(st.sampled_from(["sha256", "x"]), _TEXT, max_size=2))
+        body = data.draw(st.binary(max_size=2048))
+        name = data.draw(_TEXT)
+        files = {"file": (name or "f", io.BytesIO(body))} if method == "POST" else None
+        response = client.request(method, path, params=query, files=files)
+    assert response.status_code < 500, (method, path, response.text)
+    assert "Traceback" not in response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
