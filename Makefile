@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install browser demo serve test lint typecheck unit bench clean
 
 install: $(STAMP)
 
@@ -15,8 +15,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip check
 	touch $(STAMP)
 
+# Debian's Chromium for the browser tests (tests/e2e); Playwright drives it, nothing is downloaded.
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 demo: install
 	$(BIN)/fauxlab demo --out demo-output
+
+serve: install
+	$(BIN)/fauxlab serve
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts

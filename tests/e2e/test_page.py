@@ -1,0 +1,131 @@
+"""The page in a real headless Chromium (Debian's, driven by Playwright): upload a real
+photo and a real video, wait for the verdicts, check that evidence and plots render,
+check a ledger proof in the browser, by keyboard alone and on a phone-sized screen.
+
+Screenshots are kept in build/e2e/ as test artefacts. Where /usr/bin/chromium is missing
+the test is skipped locally and fails under CI (FAUXLAB_REQUIRE_BROWSER=1, set by
+.ci/run, which installs Chromium first).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from fauxlab.provenance.seal import ModelInfo, seal_image
+from serve_helpers import running_server
+
+CHROMIUM = Path(os.environ.get("FAUXLAB_CHROMIUM", "/usr/bin/chromium"))
+ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "e2e"
+# Flags this closed network needs (no background connections, no sandbox as root).
+FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+VERDICT_TIMEOUT_MS = 240_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        if os.environ.get("FAUXLAB_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium (make browser)")
+        pytest.skip(f"{CHROMIUM} not installed (make browser installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("e2e")
+    seal_image(astronaut[::2, ::2], folder / "sealed.png", ModelInfo("e2e", "ef" * 32))
+    with running_server(folder / "data") as base:  # every detector, as users get it
+        yield base
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Path:
+    path = tmp_path_factory.mktemp("photo") / "astronaut.jpg"
+    Image.fromarray(np.ascontiguousarray(astronaut[:, ::-1])).save(path, quality=90)
+    return path
+
+
+def _analyse(page: Any, path: Path) -> None:
+    page.set_input_files("#file-analyse", str(path))
+    page.wait_for_selector("#verdict", timeout=VERDICT_TIMEOUT_MS)
+
+
+def _images_loaded(page: Any, selector: str) -> int:
+    """How many images under `selector` decoded to a real picture."""
+    count: int = page.eval_on_selector_all(
+        selector, "imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length"
+    )
+    return count
+
+
+def test_photo_and_video_get_verdicts_with_evidence_and_plots(
+    browser: Any, server: str, photo: Path, video_with_audio: Path
+) -> None:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server)
+    _analyse(page, photo)
+    assert page.inner_text("#verdict") in ("Fake", "No sign of manipulation", "Uncertain")
+    assert "%" in page.inner_text("#probability")
+    cards = page.locator("article.evidence")
+    assert cards.count() >= 5  # learned, spectrum, generated, blink, lipsync, ...
+    assert page.locator('article.evidence[data-detector="blink"] .na').count() == 1
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#result-analyse img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert _images_loaded(page, "article.evidence img") >= 2  # heatmap, spectrum, ...
+    assert page.locator("article.provenance").count() == 1
+    page.screenshot(path=str(ARTEFACTS / "photo.png"), full_page=True)
+
+    _analyse(page, video_with_audio)
+    assert page.locator("svg.timeline polyline").count() >= 1
+    assert page.locator('article.evidence[data-detector="lipsync"] .na').count() == 0
+    assert _images_loaded(page, "article.evidence img") >= 3
+    report = page.get_attribute('a[href$="/report"]', "href")
+    assert report and page.request.get(server + report).ok
+    page.screenshot(path=str(ARTEFACTS / "video.png"), full_page=True)
+    assert errors == []
+    assert (ARTEFACTS / "video.png").stat().st_size > 10_000
+
+
+def test_keyboard_only_ledger_proof_on_a_narrow_screen(browser: Any, server: str) -> None:
+    page = browser.new_page(viewport={"width": 375, "height": 740})
+    page.goto(server)
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Tab")  # the selected tab
+    assert page.evaluate("document.activeElement.id") == "tab-analyse"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.id") == "tab-ledger"
+    assert page.is_visible("#panel-ledger") and not page.is_visible("#panel-analyse")
+    page.wait_for_selector("#head-signature")
+    assert "valid" in page.inner_text("#head-signature")
+    page.keyboard.press("Tab")
+    while page.evaluate("document.activeElement.id") != "query-ledger":
+        page.keyboard.press("Tab")
+    page.keyboard.type("0")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#proof-result")
+    assert "checked in your browser" in page.inner_text("#proof-result")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page scrolls sideways on a phone ({width} px)"
+    page.screenshot(path=str(ARTEFACTS / "ledger-narrow.png"), full_page=True)
