@@ -10,6 +10,10 @@ Videos: for each clip, the default analysis (every frame decoded and its faces t
   duration  the clip's own length (>= 1x means faster than real time)
 Goal: a 30 s clip at 512 to 720p in <= 15 s on 2 cores (>= 2x real time).
 
+Forensic overhead: on each clip's analysed media, the time of blink + lipsync +
+shallowfake + temporal against the learned detector's (goal: forensic / learned <= 0.5,
+i.e. the forensic evidence adds no more than 50% to the learned detector's time).
+
 Photos: UTKFace faces (the held-out last files by name) upscaled to 256 px JPEGs, each
 analysed as `fauxlab detect` would; baseline: decoding the same JPEGs. Goal >= 20/s.
 """
@@ -58,6 +62,31 @@ def _videos(data: Path, names: list[str]) -> None:
             f"  verdict {report.verdict.value}",
             flush=True,
         )
+
+
+FORENSIC = ("blink", "lipsync", "shallowfake", "temporal")
+
+
+def _forensic_overhead(data: Path, names: list[str]) -> None:
+    """Per clip: the learned detector's time against the forensic detectors' together,
+    on the same analysed media (decoding and face tracking counted for neither)."""
+    detectors, _ = available_detectors()
+    print("\n| clip | learned s | " + " | ".join(f"{n} s" for n in FORENSIC)
+          + " | forensic / learned |")  # fmt: skip
+    print("|---|---|" + "---|" * len(FORENSIC) + "---|")
+    for name in names:
+        media = analyse(data / "videos" / name)
+        spent: dict[str, float] = {}
+        for detector in detectors:
+            if detector.name in ("learned", *FORENSIC):
+                detector.examine(media)  # first call loads lazily held models
+                started = time.perf_counter()
+                detector.examine(media)
+                spent[detector.name] = time.perf_counter() - started
+        forensic = sum(spent.get(n, 0.0) for n in FORENSIC)
+        cells = " | ".join(f"{spent.get(n, 0.0):.2f}" for n in FORENSIC)
+        print(f"| {name} | {spent['learned']:.2f} | {cells} | {forensic / spent['learned']:.2f} |",
+              flush=True)  # fmt: skip
 
 
 def _photos(data: Path, count: int, jobs_list: list[int]) -> None:
@@ -117,7 +146,9 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=200, help="how many face photos")
     parser.add_argument("--jobs", default="2", help="worker processes to try for the photos")
     args = parser.parse_args()
-    _videos(args.data, [v for v in args.videos.split(",") if v])
+    clips = [v for v in args.videos.split(",") if v]
+    _videos(args.data, clips)
+    _forensic_overhead(args.data, clips)
     if args.photos:
         _photos(args.data, args.photos, [int(j) for j in args.jobs.split(",") if j])
 

@@ -22,7 +22,7 @@ from fauxlab.charts import png_bytes
 from fauxlab.demo.provenance_part import edit_signed_jpeg
 from fauxlab.demo.samples import astronaut
 from fauxlab.detection.analysed import AnalysedMedia, AnalysisOptions
-from fauxlab.detection.evidence import Evidence, FaceScore, Figure, Verdict
+from fauxlab.detection.evidence import Detector, Evidence, FaceScore, Figure, Verdict
 from fauxlab.detection.provenance_evidence import ProvenanceDetector
 from fauxlab.detection.report.document import to_document
 from fauxlab.detection.report.html import render
@@ -312,6 +312,22 @@ def test_a_failing_detector_becomes_evidence_that_cannot_judge(tmp_path: Path) -
     run = detect_inputs([photo], [Broken()])
     document = to_document(run)
     assert validate(document) == [] and document["files"][0]["verdict"] == "uncertain"
+
+
+def test_each_evidence_says_how_far_it_moved_the_verdict(tmp_path: Path) -> None:
+    photo = tmp_path / "photo.png"
+    write_image(photo, astronaut())
+    # names the fitted fusion does not know: the weighted maximum decides, 0.8 over 0.3
+    detectors: list[Detector] = [Broken(), WholeImage(0.8), WholeImage(0.3, name="second")]
+    run = detect_inputs([photo], detectors)
+    assert run.files[0].contributions == {"broken": None, "whole": 0.5, "second": 0.0}
+    document = to_document(run)
+    assert validate(document) == []
+    moved = {e["detector"]: e["contribution"] for e in document["files"][0]["evidence"]}
+    assert moved == {"broken": None, "whole": 0.5, "second": 0.0}
+    page = render(run)
+    assert "Moved the verdict by +0.50." in page and "Did not move the verdict." in page
+    assert "not applicable (it could not judge this file)" in page
 
 
 def test_report_text_is_escaped(tmp_path: Path) -> None:

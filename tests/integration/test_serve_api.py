@@ -10,6 +10,7 @@ import string
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import numpy as np
@@ -191,6 +192,7 @@ def test_a_full_queue_answers_429_with_retry_after(tmp_path: Path, video_with_au
 
 # ---- fuzz: every route of the OpenAPI document, arbitrary parameters and bodies ----
 
+
 def _routes(spec: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
     routes = []
     for path, methods in spec["paths"].items():
@@ -211,7 +213,7 @@ def test_fuzz_every_route_never_answers_5xx(server: str, data: st.DataObject) ->
         method, path, params = data.draw(st.sampled_from(_routes(spec)))
         for name in params:
             value = data.draw(st.one_of(_TEXT, st.integers(-(2**70), 2**70).map(str)))
-            path = path.replace("{" + name + "}", httpx.URL(value).raw_path.decode() or "x")
+            path = path.replace("{" + name + "}", quote(value, safe="") or "x")
         query = data.draw(st.dictionaries(st.sampled_from(["sha256", "x"]), _TEXT, max_size=2))
         body = data.draw(st.binary(max_size=2048))
         name = data.draw(_TEXT)

@@ -22,10 +22,10 @@ from PIL import Image
 from fauxlab.detection.analysed import analyse
 from fauxlab.detection.evidence import Evidence
 from fauxlab.detection.shallowfake import ShallowfakeDetector
-from fauxlab.detection.shallowfake._audio import read_mono
 from fauxlab.detection.shallowfake.frames import read_signals
 from fauxlab.detection.shallowfake.metadata import read_metadata
-from fauxlab.detection.shallowfake.voice import analyse_voice
+from fauxlab.detection.shallowfake.voice import VOICE_RATE, analyse_voice
+from fauxlab.media.audio import read_audio
 
 RGB = NDArray[np.uint8]
 Samples = NDArray[np.float32]
@@ -263,7 +263,9 @@ def test_two_clips_joined_are_flagged_as_a_cut(
 
 
 def test_the_voice_of_a_resampled_copy_drops_in_pitch(copies: Path, video_with_audio: Path) -> None:
-    samples = read_mono(video_with_audio)
+    audio = read_audio(video_with_audio, VOICE_RATE)
+    assert audio is not None
+    samples = audio.samples.astype(np.float64)
     assert samples is not None
     original = analyse_voice(samples)
     slowed = analyse_voice(resample_audio(samples.astype(np.float32), 0.75).astype(np.float64))

@@ -24,6 +24,7 @@ BUILTIN: dict[str, tuple[str, str]] = {
     "spectrum": ("fauxlab.detection.spectrum.detector", "SpectrumDetector"),
     "blink": ("fauxlab.detection.blink", "BlinkDetector"),
     "lipsync": ("fauxlab.detection.lipsync", "LipSyncDetector"),
+    "temporal": ("fauxlab.detection.temporal.detector", "TemporalDetector"),
     "generated": ("fauxlab.detection.generated.detector", "GeneratedImageDetector"),
     "shallowfake": ("fauxlab.detection.shallowfake.detector", "ShallowfakeDetector"),
 }

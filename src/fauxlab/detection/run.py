@@ -78,6 +78,8 @@ class FileReport:
     timeline: list[TimelinePoint]
     thumbnail: bytes | None  # JPEG of one keyframe with the face boxes drawn on
     seconds: float
+    # detector -> how far its evidence moved `probability` (fusion.contributions)
+    contributions: dict[str, float | None] = field(default_factory=dict)
 
     def detector_probability(self, name: str) -> float | None:
         return next((e.probability for e in self.evidence if e.detector == name), None)
@@ -203,6 +205,7 @@ def detect_file(
         timeline=_timeline(media, evidence),
         thumbnail=_thumbnail(media, boxes, options.bands),
         seconds=round(time.perf_counter() - started, 3),
+        contributions=fused.contributions,
     )
 
 

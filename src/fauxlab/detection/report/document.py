@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fauxlab import __version__
-from fauxlab.detection.evidence import Verdict
+from fauxlab.detection.evidence import Evidence, Verdict
 from fauxlab.detection.report.schema import SCHEMA_ID
 from fauxlab.detection.run import DetectRun, FaceBox, FileReport, TimelinePoint
 
@@ -37,6 +37,12 @@ def point_dict(point: TimelinePoint) -> dict[str, Any]:
     }
 
 
+def evidence_dict(report: FileReport, evidence: Evidence) -> dict[str, Any]:
+    """The evidence as its detector wrote it, plus how far it moved the file's probability
+    (None: it could not judge)."""
+    return {**evidence.to_dict(), "contribution": report.contributions.get(evidence.detector)}
+
+
 def file_dict(report: FileReport) -> dict[str, Any]:
     """One file's entry: what it is, the verdict, and everything behind it."""
     return {
@@ -54,7 +60,7 @@ def file_dict(report: FileReport) -> dict[str, Any]:
         "threshold": report.bands.threshold,
         "decided_by": report.decided_by,
         "explanation": report.explanation,
-        "evidence": [e.to_dict() for e in report.evidence],
+        "evidence": [evidence_dict(report, e) for e in report.evidence],
         "faces": [face_dict(f) for f in report.faces],
         "timeline": [point_dict(p) for p in report.timeline],
         "seconds": report.seconds,

@@ -51,6 +51,9 @@ ABOUT = {
     "image generators leave.",
     "generated": "an image-recognition network, with a small classifier trained on our own "
     "GAN pictures against photographs, judged whether the whole picture was generated.",
+    "temporal": "followed the main face over time for a flickering seam, jittering "
+    "landmarks, a wandering identity and skin colour drifting against the forehead and neck, "
+    "each against what real clips show.",
 }
 _HEADLINE = {
     Verdict.FAKE: "Fake",
@@ -80,14 +83,28 @@ def _probability(p: float | None) -> str:
     return "could not judge" if p is None else f"P(fake) {p:.2f}"
 
 
-def _evidence(item: Evidence) -> str:
+def moved(item: Evidence, contributions: dict[str, float | None]) -> str:
+    """One line: how far this evidence moved the file's probability ("" if not known)."""
+    if item.probability is None:
+        return "Part in the verdict: not applicable (it could not judge this file)."
+    if item.detector not in contributions:
+        return ""
+    change = contributions[item.detector]
+    if change is None or abs(change) < 0.005:
+        return "Did not move the verdict."
+    return f"Moved the verdict by {change:+.2f}."
+
+
+def _evidence(item: Evidence, contributions: dict[str, float | None]) -> str:
     about = ABOUT.get(item.detector, "")
     what = f" <span class='muted'>({_e(about)})</span>" if about else ""
     decisive = " &middot; <b>decisive</b>" if item.decisive else ""
     figures = "".join(_figure(f.png, "image/png", f.caption, 360) for f in item.figures)
+    line = moved(item, contributions)
+    part = f"<br><span class='muted'>{_e(line)}</span>" if line else ""
     return (
         f"<li><b>{_e(item.detector)}</b>: {_e(_probability(item.probability))}{decisive}{what}"
-        f"<br>{_e(item.summary)}{'<div>' + figures + '</div>' if figures else ''}</li>"
+        f"<br>{_e(item.summary)}{part}{'<div>' + figures + '</div>' if figures else ''}</li>"
     )
 
 
@@ -128,7 +145,7 @@ def _file(report: FileReport) -> str:
         picture = _figure(report.thumbnail, "image/jpeg", caption)
     else:
         picture = ""
-    evidence = "".join(_evidence(e) for e in report.evidence)
+    evidence = "".join(_evidence(e, report.contributions) for e in report.evidence)
     return f"""<article class="{_e(verdict.name.lower().replace("_", "-"))}">
 <h2>{_e(report.path.name)}</h2><p class="muted">{_e(report.path)}</p>
 <p><span class="badge">{_e(_HEADLINE[verdict])}</span>
@@ -144,9 +161,11 @@ def _how_to_read(run: DetectRun) -> str:
     return f"""<section class="help"><h2>How to read this</h2>
 <p>Each detector looks for one kind of manipulation and gives the probability that the file
 is fake, or says it could not judge (for example, a face detector on a picture without a
-face). The file's probability is the highest of them, because a file is fake as soon as one
-specialised detector is confident. fauxlab's own provenance marks, when present, settle the
-verdict on their own.</p>
+face). Each probability is first calibrated on labelled development data, and the file's
+probability is the highest of them, because a file is fake as soon as one specialised detector
+is confident. Under each piece of evidence, "moved the verdict by" is the file's probability
+with that evidence minus the probability without it. fauxlab's own provenance marks, when
+present, settle the verdict on their own.</p>
 <ul><li><b>Fake</b>: probability {b.fake_from:.2f} or more, or fauxlab's own marks say an AI
 made it.</li>
 <li><b>Uncertain</b>: between {b.real_below:.2f} and {b.fake_from:.2f}, too close to call;

@@ -51,7 +51,10 @@ EVIDENCE = _object(
         "details": {"type": "object"},
         "faces": _array(FACE_SCORE),
         "figures": _array(_object({"name": {"type": "string"}, "caption": {"type": "string"}})),
-    }
+        # added within version 1: how far this evidence moved the file's probability
+        "contribution": {"type": ["number", "null"], "minimum": -1, "maximum": 1},
+    },
+    optional=("contribution",),
 )
 FACE = _object(
     {

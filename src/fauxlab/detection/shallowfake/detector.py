@@ -12,13 +12,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
+
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.evidence import Evidence
-from fauxlab.detection.shallowfake._audio import read_mono
 from fauxlab.detection.shallowfake.cadence import Pattern, Repeats, find_pattern, find_repeats
 from fauxlab.detection.shallowfake.cuts import CHANGE_RATIO, HISTOGRAM_RATIO, Cut, find_cuts
 from fauxlab.detection.shallowfake.figure import change_figure
-from fauxlab.detection.shallowfake.frames import FrameSignals, read_signals
+from fauxlab.detection.shallowfake.frames import FloatArray, FrameSignals, read_signals
 from fauxlab.detection.shallowfake.metadata import Metadata, read_metadata
 from fauxlab.detection.shallowfake.motion import (
     HEAD_SPEED_NORMAL,
@@ -40,7 +41,14 @@ from fauxlab.detection.shallowfake.speed import (
     from_pattern,
     from_repeats,
 )
-from fauxlab.detection.shallowfake.voice import PITCH_NORMAL, TEMPO_NORMAL, Voice, analyse_voice
+from fauxlab.detection.shallowfake.voice import (
+    PITCH_NORMAL,
+    TEMPO_NORMAL,
+    VOICE_RATE,
+    Voice,
+    analyse_voice,
+)
+from fauxlab.media.audio import read_audio
 
 NAME = "shallowfake"
 # Full weight: its alarms rest on measured cadences, cuts and contradictions, and the
@@ -143,6 +151,12 @@ def not_applicable(media: AnalysedMedia) -> str | None:
     return None
 
 
+def _voice_samples(media: AnalysedMedia) -> FloatArray | None:
+    """The sound track as mono samples at the voice checks' rate, None without sound."""
+    audio = read_audio(media.path, VOICE_RATE) if media.has_audio else None
+    return None if audio is None else audio.samples.astype(np.float64)
+
+
 class ShallowfakeDetector:
     """Playback-speed changes, splices and contradicting metadata in real footage."""
 
@@ -162,7 +176,7 @@ class ShallowfakeDetector:
         cuts = find_cuts(signals, media)
         metadata = read_metadata(media.path, signals)
         motion = measure_motion(media)
-        samples = read_mono(media.path) if media.has_audio else None
+        samples = _voice_samples(media)
         voice = analyse_voice(samples) if samples is not None else None
         parts = [
             speed_part(speed),

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from fauxlab.detection.shallowfake._audio import VOICE_RATE
 from fauxlab.detection.shallowfake._signal import peaks
 from fauxlab.detection.shallowfake.frames import FloatArray
 
+VOICE_RATE = 16_000  # Hz: covers voice pitch and its harmonics, a third of 48 kHz's work
 HOP = VOICE_RATE // 100  # 10 ms between analysis frames
 PITCH_WINDOW = 640  # 40 ms integration window for the pitch search
 LOWEST_PITCH, HIGHEST_PITCH = 60.0, 420.0  # Hz searched

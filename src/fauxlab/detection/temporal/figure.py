@@ -1,0 +1,46 @@
+"""The chart behind the evidence: each measure over time against the real clips' norm."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fauxlab.charts import Series, line_chart, png_bytes
+from fauxlab.detection.evidence import Figure
+
+Floats = NDArray[np.float64]
+
+COLOURS = {
+    "flicker": (31, 119, 180),
+    "jitter": (255, 127, 14),
+    "identity": (44, 160, 44),
+    "colour": (214, 39, 40),
+}
+
+
+def timeline(curves: dict[str, tuple[Floats, Floats]], p95: dict[str, float]) -> Figure:
+    """Each measure's per-frame (jitter) or per-keyframe values over its real-clip 95th
+    percentile, so that one line at 1 shows where every measure leaves the normal range."""
+    series, top = [], 2.0
+    for name, (times, values) in curves.items():
+        scaled = values / p95[name]
+        top = max(top, float(np.max(scaled)) * 1.05 if scaled.size else 0.0)
+        points = list(zip(times.tolist(), scaled.tolist(), strict=True))
+        series.append(Series(name, points, colour=COLOURS.get(name)))
+    chart = line_chart(
+        series,
+        title="Temporal consistency of the main face, against real clips",
+        x_label="time (s)",
+        y_label="value / real 95th pct",
+        y_range=(0.0, min(top, 6.0)),
+        horizontal=[(1.0, "95% of real clips below")],
+    )
+    return Figure(
+        "temporal",
+        "Each temporal measure over time, divided by the 95th percentile that real clips "
+        "reach (the line at 1): seam flicker between keyframes, landmark jitter per frame, "
+        "each keyframe's identity distance from the track's mean, and the cheeks' red-green "
+        "difference from the forehead or neck away from its mean. The judgement uses each "
+        "measure's summary over the clip (docs/temporal.md).",
+        png_bytes(chart),
+    )
