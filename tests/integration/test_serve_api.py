@@ -21,7 +21,7 @@ from PIL import Image
 
 from fauxlab.provenance.ledger import SignedTreeHead, verify_head
 from fauxlab.provenance.seal import ModelInfo, seal_image
-from serve_helpers import assert_problem, running_server, wait_done
+from serve_helpers import assert_problem, free_port, running_server, wait_done
 
 DETECTORS = ("--detectors", "provenance,spectrum")  # quick to load; the e2e test uses all
 
@@ -223,3 +223,26 @@ def test_fuzz_every_route_never_answers_5xx(server: str, data: st.DataObject) ->
     assert "Traceback" not in response.text
     if response.status_code >= 400:
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_serve_refuses_bad_settings_in_one_line(tmp_path: Path) -> None:
+    """Before loading any model: a busy port, a file for --data, a damaged database."""
+    import socket
+
+    from cli_helpers import assert_clean_error, fauxlab
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        assert_clean_error(fauxlab("serve", "--port", port, "--data", tmp_path), "--port")
+    a_file = tmp_path / "file"
+    a_file.write_text("mine")
+    assert_clean_error(fauxlab("serve", "--data", a_file), "is a file")
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "analyses.sqlite").write_bytes(b"SQLite format 3\x00" + b"\x07" * 5000)
+    free = str(free_port())
+    assert_clean_error(fauxlab("serve", "--data", damaged, "--port", free), "analyses database")
+    assert_clean_error(fauxlab("serve", "--detectors", "nope"), "--detectors")
+    assert a_file.read_text() == "mine"

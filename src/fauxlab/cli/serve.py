@@ -83,6 +83,7 @@ def serve(
     from fauxlab.provenance.context import Provenance
     from fauxlab.web.app import create_app
     from fauxlab.web.settings import ServeSettings
+    from fauxlab.web.store import AnalysisStore
 
     settings = ServeSettings(
         data_dir=folder,
@@ -92,5 +93,6 @@ def serve(
         provenance=Provenance.default(ledger),
         recipe=recipe,
     )
+    AnalysisStore(settings.database).close()  # a damaged database: one line now, not at start-up
     stderr.print(f"fauxlab serving http://{host}:{port}/ (data in {folder})", highlight=False)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -25,3 +25,17 @@ def per_frame(frames: Sequence[Keyframe], probabilities: Sequence[float]) -> lis
         {"frame": record.index, "time": round(record.time, 3), "probability": round(p, 4)}
         for (record, _), p in zip(frames, probabilities, strict=True)
     ]
+
+
+def frame_details(
+    frames: Sequence[Keyframe], probabilities: Sequence[float], side: int, info: dict[str, str]
+) -> dict[str, Any]:
+    """The details a whole-image detector reports: how frames were combined, each frame's
+    P(fake), the side it analysed at and its model's date."""
+    return {
+        "aggregation": "median of per-frame probabilities",
+        "frames": len(frames),
+        "per_frame": per_frame(frames, probabilities),
+        "analysis_side": side,
+        "model_date": info.get("date", ""),
+    }

@@ -23,7 +23,7 @@ from fauxlab.detection.evidence import Evidence, Figure
 from fauxlab.detection.fusion import bands
 from fauxlab.detection.generated.features import MIN_SIDE, GeneratedFeatures, analysis_image
 from fauxlab.detection.generated.model import GeneratedModel, load_shipped_model
-from fauxlab.detection.keyframes import Keyframe, judgeable_keyframes, per_frame
+from fauxlab.detection.keyframes import Keyframe, frame_details, judgeable_keyframes
 from fauxlab.detection.report.figures import colour_of
 from fauxlab.media.images import RGBImage
 
@@ -109,14 +109,8 @@ class GeneratedImageDetector:
             figure = timeline_figure(frames, scores)
         else:
             figure = crop_figure(frames[0][1], self.model.settings.side, probability)
-        details = {
-            "aggregation": "median of per-frame probabilities",
-            "frames": len(frames),
-            "per_frame": per_frame(frames, scores),
-            "analysis_side": self.model.settings.side,
-            "input_size": self.model.settings.input_size,
-            "model_date": self.model.info.get("date", ""),
-        }
+        details = frame_details(frames, scores, self.model.settings.side, self.model.info)
+        details["input_size"] = self.model.settings.input_size
         return Evidence(
             NAME,
             probability,

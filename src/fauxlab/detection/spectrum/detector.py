@@ -13,7 +13,7 @@ import numpy as np
 from fauxlab.charts import Series, line_chart, png_bytes
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.evidence import Evidence, Figure
-from fauxlab.detection.keyframes import judgeable_keyframes, per_frame
+from fauxlab.detection.keyframes import frame_details, judgeable_keyframes
 from fauxlab.detection.spectrum.features import (
     MIN_SIDE,
     FloatArray,
@@ -95,13 +95,7 @@ class SpectrumDetector:
         probability = float(np.median(probabilities))
         profile = features[:, : settings.bins].mean(axis=0)
         label = "this video (mean of frames)" if media.is_video else "this image"
-        details = {
-            "aggregation": "median of per-frame probabilities",
-            "frames": len(frames),
-            "per_frame": per_frame(frames, probabilities.tolist()),
-            "analysis_side": settings.side,
-            "model_date": self.model.info.get("date", ""),
-        }
+        details = frame_details(frames, probabilities.tolist(), settings.side, self.model.info)
         return Evidence(
             NAME,
             probability,
