@@ -49,7 +49,9 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("e2e")
-    seal_image(astronaut[::2, ::2], folder / "sealed.png", ModelInfo("e2e", "ef" * 32))
+    for k in range(3):  # three entries, so that an inclusion proof has a real audit path
+        image = np.ascontiguousarray(np.roll(astronaut[::2, ::2], 40 * k, axis=1))
+        seal_image(image, folder / f"sealed-{k}.png", ModelInfo("e2e", "ef" * 32))
     with running_server(folder / "data") as base:  # every detector, as users get it
         yield base
 
@@ -122,10 +124,25 @@ def test_keyboard_only_ledger_proof_on_a_narrow_screen(browser: Any, server: str
     page.keyboard.press("Tab")
     while page.evaluate("document.activeElement.id") != "query-ledger":
         page.keyboard.press("Tab")
-    page.keyboard.type("0")
+    page.keyboard.type("1")
     page.keyboard.press("Enter")
     page.wait_for_selector("#proof-result")
     assert "checked in your browser" in page.inner_text("#proof-result")
+    assert "Audit path (2 hashes)" in page.inner_text("#result-ledger")
+    # The page's own checker must also say no: the same proof against a changed root.
+    verdicts = page.evaluate(
+        """async () => {
+          const a = await (await fetch('/api/ledger/entries/1')).json();
+          const leaf = await leafHash(new TextEncoder().encode(a.proof.entry_json));
+          const path = a.proof.path.map(hexToBytes);
+          const root = hexToBytes(a.head.root);
+          const bad = hexToBytes(a.head.root); bad[0] ^= 1;
+          return [await verifyInclusion(leaf, 1, a.proof.tree_size, path, root),
+                  await verifyInclusion(leaf, 1, a.proof.tree_size, path, bad),
+                  await verifyInclusion(leaf, 0, a.proof.tree_size, path, root)];
+        }"""
+    )
+    assert verdicts == [True, False, False]
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page scrolls sideways on a phone ({width} px)"
     page.screenshot(path=str(ARTEFACTS / "ledger-narrow.png"), full_page=True)
