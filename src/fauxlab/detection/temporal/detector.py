@@ -34,6 +34,11 @@ NAME = "temporal"
 WEIGHT = 0.5
 MIN_SECONDS = 2.0  # of the main face's track: shorter says nothing about time
 MIN_KEYFRAMES = 4
+# Identity drift needs a long track to mean anything (a few seconds of one pose barely
+# move an embedding), and dlib's embedding is the detector's one large cost (about
+# 80 ms a face): on shorter tracks it is left out, which keeps the forensic evidence
+# within +50% of the learned detector's time on 5-8 s clips (BENCHMARKS.md).
+MIN_IDENTITY_SECONDS = 10.0
 
 NOT_APPLICABLE = "Temporal consistency is not applicable here: "
 
@@ -155,6 +160,13 @@ class TemporalDetector:
         curves: dict[str, tuple[Floats, Floats]],
         notes: list[str],
     ) -> None:
+        span = keyframes[-1][0] - keyframes[0][0]
+        if span < MIN_IDENTITY_SECONDS:
+            notes.append(
+                f"Identity: the face's keyframes span {span:.1f} s; drift is measured on "
+                f"{MIN_IDENTITY_SECONDS:.0f} s or more."
+            )
+            return
         embedder = self._embed_with()
         if embedder is None:
             notes.append(f"Identity: no face embedder ({self._embedder_error}).")
