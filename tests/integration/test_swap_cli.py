@@ -24,6 +24,7 @@ from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.verify import verify_file
 from fauxlab.synthesis.faceswap import evaluate as evaluate_module
 from fauxlab.synthesis.faceswap.convert import apply_swap
+from fauxlab.synthesis.faceswap.coverage import coverage_warnings, mouth_range
 from fauxlab.synthesis.faceswap.data import load_faceset
 from fauxlab.synthesis.faceswap.evaluate import crop_swap_scores, evaluate
 from fauxlab.synthesis.faceswap.runfolder import RUN_FILE, load_run
@@ -376,3 +377,22 @@ def _wait_for_metrics(path: Path, process: subprocess.Popen[bytes], timeout: flo
             return int(json.loads(path.read_text().splitlines()[0])["step"])
         time.sleep(0.5)
     raise AssertionError(f"no metrics in {path} after {timeout} s")
+
+
+def test_training_warns_when_the_target_never_opens_the_mouth(
+    folders: tuple[Path, Path], shared_videos: Path, tmp_path: Path
+) -> None:
+    """liveportrait-d9 keeps the mouth shut for 20 s: a decoder trained on it cannot draw
+    voxceleb-1's speech, and training must say so; two talking people pass quietly."""
+    closed = shared_videos / "liveportrait-d9.mp4"
+    if not closed.is_file():
+        pytest.skip(f"{closed} not found")
+    settings = ExtractSettings(size=64, max_faces=1)
+    extract_faces([closed], tmp_path / "d9", settings, Sampling.parse("count:110"))
+    talking, other = (load_faceset(folder) for folder in folders)
+    silent = load_faceset(tmp_path / "d9")
+    assert coverage_warnings(talking, other) == []
+    lines = coverage_warnings(talking, silent)
+    assert len(lines) == 1 and lines[0].startswith("B's faces barely open the mouth")
+    assert "A -> B" in lines[0] and mouth_range(silent) < 0.1 < mouth_range(talking)
+    assert "B -> A" in coverage_warnings(silent, talking)[0]

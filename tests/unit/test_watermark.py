@@ -206,3 +206,27 @@ def test_viterbi_corrects_errors() -> None:
     assert len(coded) == _ecc.coded_length(PAYLOAD_BITS) == 114
     soft = (1.0 - 2.0 * coded) + rng.normal(0, 0.8, len(coded))  # ~11% raw errors
     assert np.array_equal(_ecc.decode(soft, PAYLOAD_BITS), message)
+
+
+def test_batched_viterbi_decodes_each_row_alone() -> None:
+    """The crop scan decodes all its hypotheses in one batch: each row must come out as
+    it would alone, including rows of pure noise."""
+    rng = np.random.default_rng(1)
+    messages = rng.integers(0, 2, (6, PAYLOAD_BITS)).astype(np.int8)
+    coded = _ecc.encode_batch(messages)
+    assert all(np.array_equal(coded[i], _ecc.encode(messages[i])) for i in range(6))
+    soft = (1.0 - 2.0 * coded) + rng.normal(0, 0.8, coded.shape)
+    soft[4:] = rng.normal(0, 1, (2, coded.shape[1]))  # nothing there: any codeword, but alike
+    batched = _ecc.decode_batch(soft, PAYLOAD_BITS)
+    for i in range(6):
+        assert np.array_equal(batched[i], _ecc.decode(soft[i], PAYLOAD_BITS))
+    assert np.array_equal(batched[:4], messages[:4])
+
+
+def test_crop_scan_reports_the_crop_it_found(astronaut: RGB) -> None:
+    marked = embed(astronaut, PAYLOAD)
+    side = round(0.7 * marked.shape[0])
+    reading = extract(marked[40 : 40 + side, 60 : 60 + side])
+    assert reading.found and reading.payload == PAYLOAD
+    assert reading.crop[0] == pytest.approx(0.7, abs=0.02)
+    assert reading.crop[1] == pytest.approx(0.7, abs=0.02)

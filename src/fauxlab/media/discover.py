@@ -12,14 +12,16 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv"})
 MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
 
-# Leading bytes of each container we accept, so a renamed file is still recognised.
-_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
-    (b"\xff\xd8\xff", 0, "image"),  # JPEG
-    (b"\x89PNG\r\n\x1a\n", 0, "image"),
-    (b"BM", 0, "image"),
-    (b"\x1a\x45\xdf\xa3", 0, "video"),  # Matroska / WebM
+# Leading bytes of each container we accept, so a renamed file is still recognised:
+# (signature, offset, kind, the suffix its content calls for).
+_SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
+    (b"\xff\xd8\xff", 0, "image", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image", ".png"),
+    (b"BM", 0, "image", ".bmp"),
+    (b"\x1a\x45\xdf\xa3", 0, "video", ".mkv"),  # Matroska / WebM
+    (b"WEBP", 8, "image", ".webp"),  # RIFF....WEBP
+    (b"AVI ", 8, "video", ".avi"),  # RIFF....AVI
 )
-_RIFF_KINDS = {b"WEBP": "image", b"AVI ": "video"}  # RIFF....WEBP, RIFF....AVI
 # ISO BMFF brands that are still images (HEIF, AVIF), not video, though they share `ftyp`
 _STILL_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif"})
 
@@ -29,43 +31,33 @@ class MediaKind(StrEnum):
     VIDEO = "video"
 
 
-def _sniff(path: Path) -> MediaKind | None:
-    """The kind the file's leading bytes announce, or None when they announce nothing we read."""
+def _identify(path: Path) -> tuple[MediaKind, str] | None:
+    """The kind and suffix the file's leading bytes announce, or None when they announce
+    nothing we read."""
     with path.open("rb") as handle:
         head = handle.read(16)
-    for signature, offset, kind in _SIGNATURES:
-        if head[offset : offset + len(signature)] == signature:
-            return MediaKind(kind)
-    if head[:4] == b"RIFF" and head[8:12] in _RIFF_KINDS:
-        return MediaKind(_RIFF_KINDS[head[8:12]])
+    for signature, offset, kind, suffix in _SIGNATURES:
+        if head[offset : offset + len(signature)] == signature and (
+            offset == 0 or head[:4] == b"RIFF"
+        ):
+            return MediaKind(kind), suffix
     if head[4:8] == b"ftyp":  # mp4, mov, m4v: unless the brand says HEIF/AVIF still image
-        return None if head[8:12] in _STILL_BRANDS else MediaKind.VIDEO
+        if head[8:12] in _STILL_BRANDS:
+            return None
+        return MediaKind.VIDEO, ".mov" if head[8:12] == b"qt  " else ".mp4"
     return None
 
 
-_SUFFIXES: tuple[tuple[bytes, int, str], ...] = (
-    (b"\xff\xd8\xff", 0, ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", 0, ".png"),
-    (b"BM", 0, ".bmp"),
-    (b"\x1a\x45\xdf\xa3", 0, ".mkv"),
-    (b"WEBP", 8, ".webp"),
-    (b"AVI ", 8, ".avi"),
-    (b"qt  ", 8, ".mov"),
-)
+def _sniff(path: Path) -> MediaKind | None:
+    found = _identify(path)
+    return None if found is None else found[0]
 
 
 def content_suffix(path: Path) -> str | None:
     """The file suffix its content calls for (`.jpg`, `.mp4`...), or None when the
     content is nothing we read: how a file with a client-given name is stored safely."""
-    kind = _sniff(path)
-    if kind is None:
-        return None
-    with path.open("rb") as handle:
-        head = handle.read(16)
-    for signature, offset, suffix in _SUFFIXES:
-        if head[offset : offset + len(signature)] == signature:
-            return suffix
-    return ".mp4"  # ISO BMFF (`ftyp`) that is not a still image or QuickTime
+    found = _identify(path)
+    return None if found is None else found[1]
 
 
 def check_readable_file(path: Path) -> None:

@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from scipy import fft
 
 from fauxlab.provenance.watermark import _ecc
 from fauxlab.provenance.watermark._layout import (
@@ -58,9 +60,11 @@ _ENERGY_SIGMA = 2.0  # work px: neighbourhood for the local energy the band is d
 _OFFSETS = 3  # pilot peaks (tile offsets) decoded per size
 _SCAN_KEEP = 12  # sizes of the coarse crop scan refined at full resolution (see _scan)
 _SCAN_OFFSETS = 3  # pilot peaks decoded per refined size, best sizes first
+_REFINE = (-1, 0, 1)  # full-resolution sizes tried around each coarse one (work px)
 
 WorkMap = NDArray[np.float32]
 Spectrum = NDArray[np.complex128]
+FloatRow = NDArray[np.float64]
 Size = tuple[int, int]  # (height, width) in work px the image is resized to before folding
 
 
@@ -103,16 +107,46 @@ def _fold(plane: NDArray[np.floating[Any]], size: Size, tile: int = TILE) -> Spe
     marked one), sum all its tiles into one, and return that tile's spectrum."""
     if size != plane.shape:
         plane = cv2.resize(plane, (size[1], size[0]), interpolation=cv2.INTER_AREA)
-    pads = (-size[0] % tile, -size[1] % tile)
+    return fft.rfft2(_fold_tile(plane, tile))  # type: ignore[no-any-return]
+
+
+def _fold_tile(plane: NDArray[np.floating[Any]], tile: int) -> NDArray[np.float64]:
+    pads = (-plane.shape[0] % tile, -plane.shape[1] % tile)
     padded = np.pad(plane, ((0, pads[0]), (0, pads[1])))
     rows, cols = padded.shape[0] // tile, padded.shape[1] // tile
-    folded = padded.reshape(rows, tile, cols, tile).sum(axis=(0, 2), dtype=np.float64)
-    return np.fft.rfft2(folded)
+    return padded.reshape(rows, tile, cols, tile).sum(axis=(0, 2), dtype=np.float64)  # type: ignore[no-any-return]
 
 
-def _peaks(spectrum: Spectrum, lay: Layout, count: int) -> list[tuple[int, int]]:
-    """The `count` best tile offsets for the pilot, at least one chip apart."""
-    corr = np.fft.irfft2(spectrum * lay.pilot_filter).ravel()
+@lru_cache(maxsize=8)
+def _fold_operators(length: int, sizes: tuple[int, ...], tile: int) -> NDArray[np.float32]:
+    """(len(sizes), tile, length): for each size, the linear map that resizes an axis of
+    `length` to it (exactly as cv2's INTER_AREA, which is separable) and folds it into one
+    tile. With these, folding a plane at every size of a scan line is two matrix products,
+    where resizing the plane once per size was most of the scan's cost."""
+    identity = np.eye(length, dtype=np.float32)
+    operators = np.zeros((len(sizes), tile, length), dtype=np.float32)
+    for i, size in enumerate(sizes):
+        resized = cv2.resize(identity, (length, size), interpolation=cv2.INTER_AREA)
+        for start in range(0, size, tile):
+            rows = resized[start : start + tile]
+            operators[i, : len(rows)] += rows
+    return operators
+
+
+def _pilot_z(
+    spectra: Spectrum, pilot_filter: Spectrum
+) -> tuple[NDArray[np.float64], NDArray[np.floating[Any]]]:
+    """For a stack of folded tiles' spectra, how far the pilot's best peak stands out of
+    its correlation (z-scores), and the flattened correlations themselves."""
+    side = spectra.shape[-2]
+    corr = fft.irfft2(spectra * pilot_filter, s=(side, side)).reshape(len(spectra), -1)
+    spread = corr.std(axis=1)
+    z = (corr.max(axis=1) - corr.mean(axis=1)) / np.where(spread > 0, spread, 1.0)
+    return z, corr
+
+
+def _peaks(corr: NDArray[np.floating[Any]], count: int) -> list[tuple[int, int]]:
+    """The `count` best tile offsets in a flattened pilot correlation, a chip apart."""
     top = np.argpartition(corr, -64 * count)[-64 * count :]
     found: list[tuple[int, int]] = []
     for flat in top[np.argsort(corr[top])[::-1]]:
@@ -129,72 +163,94 @@ def _peaks(spectrum: Spectrum, lay: Layout, count: int) -> list[tuple[int, int]]
     return found
 
 
-def _pilot(spectrum: Spectrum, pilot_filter: Spectrum) -> float:
-    """How far the pilot's best peak stands out of its correlation (a z-score)."""
-    corr = np.fft.irfft2(spectrum * pilot_filter)
-    return float((corr.max() - corr.mean()) / (corr.std() or 1.0))
-
-
-def _decode(spectrum: Spectrum, size: Size, shift: tuple[int, int], lay: Layout) -> Candidate:
-    """Matched-filter every chip at the offset, Viterbi-decode, and score the codeword."""
-    matched = np.fft.irfft2(spectrum * lay.chip_filter)
+def _data_chips(matched: NDArray[np.float64], shift: tuple[int, int], lay: Layout) -> FloatRow:
+    """The matched-filter value of every data chip with the tile at `shift`, key signs off."""
     aligned = np.roll(matched, (-shift[0], -shift[1]), axis=(0, 1))
-    chips = aligned[::CHIP, ::CHIP].ravel()
-    received = chips[lay.data] * lay.signs[lay.data]
-    soft = np.bincount(lay.coded_bit, weights=received, minlength=lay.coded_bits).astype(float)
-    message = _ecc.decode(soft, PAYLOAD_BITS)
-    expected = 1.0 - 2.0 * _ecc.encode(message)[lay.coded_bit]
-    norm = float(np.linalg.norm(received)) or 1.0
+    return aligned[::CHIP, ::CHIP].ravel()[lay.data] * lay.signs[lay.data]
+
+
+def _decode_all(hypotheses: list[tuple[Size, Spectrum, tuple[int, int]]], lay: Layout) -> Candidate:
+    """Matched-filter every chip of each hypothesis, Viterbi-decode them all in one batch,
+    and return the best-scoring codeword."""
+    sizes = list(dict.fromkeys(size for size, _, _ in hypotheses))
+    spectra = {size: spectrum for size, spectrum, _ in hypotheses}
+    filtered = fft.irfft2(np.stack([spectra[size] for size in sizes]) * lay.chip_filter)
+    matched = dict(zip(sizes, filtered, strict=True))
+    received = np.stack([_data_chips(matched[size], shift, lay) for size, _, shift in hypotheses])
+    soft = np.stack(
+        [np.bincount(lay.coded_bit, weights=row, minlength=lay.coded_bits) for row in received]
+    ).astype(np.float64)
+    messages = _ecc.decode_batch(soft, PAYLOAD_BITS)
+    expected = 1.0 - 2.0 * _ecc.encode_batch(messages)[:, lay.coded_bit]
+    norms = np.linalg.norm(received, axis=1)
+    scores = np.einsum("ij,ij->i", received, expected) / np.where(norms > 0, norms, 1.0)
+    best = int(np.argmax(scores))
+    size, _, shift = hypotheses[best]
     return Candidate(
         size=size,
         shift=shift,
-        score=float(received @ expected) / norm,
-        payload=int("".join(str(int(b)) for b in message), 2),
-        agreement=float(np.mean(np.sign(received) == expected)),
+        score=float(scores[best]),
+        payload=int("".join(str(int(b)) for b in messages[best]), 2),
+        agreement=float(np.mean(np.sign(received[best]) == expected[best])),
     )
 
 
-def _best_at(spectrum: Spectrum, size: Size, lay: Layout, offsets: int) -> Candidate:
-    """Decode the pilot's best offsets at one size, stopping at the first that passes."""
-    best: Candidate | None = None
-    for shift in _peaks(spectrum, lay, offsets):
-        candidate = _decode(spectrum, size, shift, lay)
-        if best is None or candidate.score > best.score:
-            best = candidate
-        if best.score >= THRESHOLD:
-            break
-    assert best is not None
-    return best
+def _coarse_scores(plane: WorkMap, lay: Layout) -> dict[Size, float]:
+    """The pilot's z-score at every size of the three scan lines, at half resolution:
+    both sides cut alike (s, s), the height only (s, top) and the width only (top, s)."""
+    coarse, top, tile = halve(plane).astype(np.float32), WORK // 2, TILE // 2
+    sides = tuple(range(tile, top))
+    ops = _fold_operators(top, sides, tile)  # (S, tile, top)
+    keep_all = _fold_operators(top, (top,), tile)[0]  # (tile, top): no resize, only the fold
+    rows = ops @ coarse  # (S, tile, top): the height resized to each side, then folded
+    tiles = np.concatenate(
+        [
+            rows @ ops.transpose(0, 2, 1),  # (s, s)
+            rows @ keep_all.T,  # (s, top)
+            (keep_all @ coarse) @ ops.transpose(0, 2, 1),  # (top, s)
+        ]
+    )
+    z, _ = _pilot_z(fft.rfft2(tiles), lay.coarse_pilot_filter.astype(np.complex64))
+    sizes = [(s, s) for s in sides] + [(s, top) for s in sides] + [(top, s) for s in sides]
+    return dict(zip(sizes, z.tolist(), strict=True))
 
 
-def _scan(plane: WorkMap, lay: Layout) -> list[tuple[Size, Spectrum]]:
+def _scan(plane: WorkMap, lay: Layout) -> list[tuple[Size, Spectrum, NDArray[np.floating[Any]]]]:
     """Sizes to try for a crop, best pilot first: crops of 50% to 100% of the picture,
     of both sides alike (the best `_SCAN_KEEP` of that line) or of one side only, a change
     of aspect (the best `_SCAN_KEEP // 2` of each). The scan runs at half resolution,
     every other work pixel; the sizes kept are then refined to the pixel."""
-    coarse, top = halve(plane), WORK // 2
-    sides = range(TILE // 2, top)
+    rough, top = _coarse_scores(plane, lay), WORK // 2
     lines = (
-        ([(s, s) for s in sides], _SCAN_KEEP),
-        ([(s, top) for s in sides], _SCAN_KEEP // 2),
-        ([(top, s) for s in sides], _SCAN_KEEP // 2),
+        ([size for size in rough if size[0] == size[1]], _SCAN_KEEP),
+        ([size for size in rough if size[1] == top], _SCAN_KEEP // 2),
+        ([size for size in rough if size[0] == top], _SCAN_KEEP // 2),
     )
-    fine: dict[Size, tuple[float, Spectrum]] = {}
+    groups: list[list[Size]] = []
     for line, keep in lines:
-        rough = {
-            size: _pilot(_fold(coarse, size, TILE // 2), lay.coarse_pilot_filter) for size in line
-        }
-        for hy, hx in sorted(rough, key=rough.__getitem__, reverse=True)[:keep]:
-            options = {
-                (2 * hy + d if hy < top else WORK, 2 * hx + d if hx < top else WORK)
-                for d in (-1, 0, 1)
-            }
-            spectra = {size: _fold(plane, size) for size in options}
-            peaks = {size: _pilot(spectra[size], lay.pilot_filter) for size in options}
-            best = max(peaks, key=peaks.__getitem__)
-            fine[best] = (peaks[best], spectra[best])
-    ranked = sorted(fine, key=lambda size: fine[size][0], reverse=True)
-    return [(size, fine[size][1]) for size in ranked]
+        for hy, hx in sorted(line, key=rough.__getitem__, reverse=True)[:keep]:
+            groups.append(
+                sorted(
+                    {
+                        (2 * hy + d if hy < top else WORK, 2 * hx + d if hx < top else WORK)
+                        for d in _REFINE
+                    }
+                )
+            )
+    options = sorted({size for group in groups for size in group})
+    plane32 = plane.astype(np.float32)
+    tiles = np.stack(
+        [
+            _fold_tile(cv2.resize(plane32, (w, h), interpolation=cv2.INTER_AREA), TILE)
+            for h, w in options
+        ]
+    )
+    stacked = fft.rfft2(tiles)
+    z, corr = _pilot_z(stacked.astype(np.complex64), lay.pilot_filter.astype(np.complex64))
+    index = {size: i for i, size in enumerate(options)}
+    fine = {max(group, key=lambda size: z[index[size]]) for group in groups}
+    ranked = sorted(fine, key=lambda size: z[index[size]], reverse=True)
+    return [(size, stacked[index[size]], corr[index[size]]) for size in ranked]
 
 
 def search(plane: WorkMap, lay: Layout) -> tuple[Candidate, int]:
@@ -202,19 +258,20 @@ def search(plane: WorkMap, lay: Layout) -> tuple[Candidate, int]:
 
     First the whole picture (any resize lands here), at the pilot's best few offsets;
     only if that fails, the sizes of `_scan`, each at its best few offsets, until the
-    budget of hypotheses is spent.
+    budget of hypotheses is spent; those are decoded in one batch.
     """
-    best = _best_at(_fold(plane, (WORK, WORK)), (WORK, WORK), lay, _OFFSETS)
-    scored = _OFFSETS
+    whole = _fold(plane, (WORK, WORK))
+    _, corr = _pilot_z(whole[None], lay.pilot_filter)
+    best = _decode_all([((WORK, WORK), whole, s) for s in _peaks(corr[0], _OFFSETS)], lay)
     if best.score >= THRESHOLD:
-        return best, scored
-    for size, spectrum in _scan(plane, lay):
-        if scored + _SCAN_OFFSETS > HYPOTHESES:
-            break
-        candidate = _best_at(spectrum, size, lay, _SCAN_OFFSETS)
-        scored += _SCAN_OFFSETS
-        if candidate.score > best.score:
-            best = candidate
-        if best.score >= THRESHOLD:
-            break
-    return best, scored
+        return best, _OFFSETS
+    hypotheses = [
+        (size, spectrum, shift)
+        for size, spectrum, corr in _scan(plane, lay)[: (HYPOTHESES - _OFFSETS) // _SCAN_OFFSETS]
+        for shift in _peaks(corr, _SCAN_OFFSETS)
+    ]
+    if hypotheses:
+        scanned = _decode_all(hypotheses, lay)
+        if scanned.score > best.score:
+            best = scanned
+    return best, _OFFSETS + len(hypotheses)

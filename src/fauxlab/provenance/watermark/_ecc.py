@@ -43,31 +43,48 @@ def coded_length(message_bits: int) -> int:
 
 def encode(message: NDArray[np.int8]) -> NDArray[np.int8]:
     """Message bits (0/1) to coded bits (0/1), tail included."""
-    state = 0
-    out = np.empty(coded_length(len(message)), dtype=np.int8)
-    for t, bit in enumerate([*message.tolist(), *([0] * _MEMORY)]):
-        out[t * RATE : (t + 1) * RATE] = _BITS[state, bit]
+    coded: NDArray[np.int8] = encode_batch(message[None])[0]
+    return coded
+
+
+def encode_batch(messages: NDArray[np.int8]) -> NDArray[np.int8]:
+    """(B, bits) messages to (B, coded) coded bits, all at once."""
+    count, bits = messages.shape
+    state = np.zeros(count, dtype=np.intp)
+    inputs = np.concatenate([messages, np.zeros((count, _MEMORY), dtype=np.int8)], axis=1)
+    out = np.empty((count, coded_length(bits)), dtype=np.int8)
+    for t in range(bits + _MEMORY):
+        bit = inputs[:, t].astype(np.intp)
+        out[:, t * RATE : (t + 1) * RATE] = _BITS[state, bit]
         state = ((bit << _MEMORY) | state) >> 1
     return out
 
 
 def decode(soft: NDArray[np.float64], message_bits: int) -> NDArray[np.int8]:
-    """Maximum-likelihood message for soft values (positive favours a 0 bit), by Viterbi
-    over the tail-terminated trellis: the codeword with the largest correlation."""
-    steps = message_bits + _MEMORY
-    received = soft.reshape(steps, RATE)
-    branch = np.einsum("sbr,tr->tsb", _SIGNS, received)  # metric of each branch, each step
-    metric = np.full(_STATES, -np.inf)
-    metric[0] = 0.0
-    choice = np.zeros((steps, _STATES), dtype=bool)
+    """Maximum-likelihood message for soft values (positive favours a 0 bit)."""
+    message: NDArray[np.int8] = decode_batch(soft[None], message_bits)[0]
+    return message
+
+
+def decode_batch(soft: NDArray[np.float64], message_bits: int) -> NDArray[np.int8]:
+    """Viterbi over the tail-terminated trellis for (B, coded) soft values at once: for
+    each row, the codeword with the largest correlation, as (B, message_bits)."""
+    count, steps = len(soft), message_bits + _MEMORY
+    received = soft.reshape(count, steps, RATE)
+    branch = np.einsum("sbr,ntr->ntsb", _SIGNS, received)  # metric of each branch, each step
+    into0, into1 = branch[:, :, _PREV0, _INPUT], branch[:, :, _PREV1, _INPUT]
+    metric = np.full((count, _STATES), -np.inf)
+    metric[:, 0] = 0.0
+    choice = np.zeros((steps, count, _STATES), dtype=bool)
     for t in range(steps):
-        via0 = metric[_PREV0] + branch[t, _PREV0, _INPUT]
-        via1 = metric[_PREV1] + branch[t, _PREV1, _INPUT]
+        via0 = metric[:, _PREV0] + into0[:, t]
+        via1 = metric[:, _PREV1] + into1[:, t]
         choice[t] = via1 > via0
         metric = np.where(choice[t], via1, via0)
-    message = np.zeros(steps, dtype=np.int8)
-    state = 0
+    messages = np.zeros((count, steps), dtype=np.int8)
+    state = np.zeros(count, dtype=np.intp)
+    rows = np.arange(count)
     for t in range(steps - 1, -1, -1):
-        message[t] = state >> (_MEMORY - 1)
-        state = int(_PREV1[state] if choice[t, state] else _PREV0[state])
-    return message[:message_bits]
+        messages[:, t] = state >> (_MEMORY - 1)
+        state = np.where(choice[t, rows, state], _PREV1[state], _PREV0[state])
+    return messages[:, :message_bits]

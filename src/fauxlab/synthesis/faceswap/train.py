@@ -23,6 +23,7 @@ from torch import Tensor, nn
 
 from fauxlab.errors import InputError, ModelError
 from fauxlab.provenance.seal import ModelInfo, seal_image
+from fauxlab.synthesis.faceswap.coverage import coverage_warnings
 from fauxlab.synthesis.faceswap.data import (
     FaceSet,
     check_face_counts,
@@ -297,13 +298,16 @@ def train(
     identity folders, batch, GAN weight...) except those named in `overrides`.
 
     SIGTERM and Ctrl-C save a checkpoint and then raise KeyboardInterrupt; `notice` hears
-    one line each time the batch is halved for memory (default: stderr)."""
+    one line each time the batch is halved for memory, and one for each direction whose
+    target person never opens the mouth as the source does (default: stderr)."""
     if steps is None and minutes is None:
         raise InputError("give a budget: --steps N (total) or --minutes M")
     with interruptible():
         config, a, b = _open(
             a_dir, b_dir, out, config or TrainConfig(), (overrides or {}) if resume else None
         )
+        for line in coverage_warnings(a, b):
+            (notice or _to_stderr)(line)
         trainer = _Trainer(config, a, b, out)
         if resume and has_checkpoint(out / CHECKPOINTS):
             trainer.restore()
