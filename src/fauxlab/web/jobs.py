@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fauxlab.detection.analysed import AnalysisOptions
-from fauxlab.detection.pool import STARTED, ProgressEvent, run_one, start_worker
+from fauxlab.detection.pool import (
+    STARTED,
+    ProgressEvent,
+    one_thread_per_worker,
+    run_one,
+    start_worker,
+)
 from fauxlab.detection.report.document import to_document
 from fauxlab.detection.report.html import render
 from fauxlab.detection.run import DetectOptions, DetectRun
@@ -69,6 +75,7 @@ class JobRunner:
         self.store = store
         self.options = DetectOptions(analysis=AnalysisOptions(keyframes=settings.keyframes))
         context = multiprocessing.get_context("spawn")
+        one_thread_per_worker()
         self._events: Queue[ProgressEvent] = context.Queue()
         self._pool = ProcessPoolExecutor(
             settings.workers, context, start_worker, (settings.recipe, self._events)
