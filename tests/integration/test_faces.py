@@ -28,6 +28,7 @@ from fauxlab.faces import (
     warp,
 )
 from fauxlab.faces.align import template_in_crop, umeyama
+from fauxlab.faces.detect import make_backend
 from fauxlab.faces.landmarks import FLIP_68, INNER_FACE, LEFT_EYE, OUTER_LIPS, RIGHT_EYE
 from fauxlab.media import Sampling, VideoWriter, iter_frames, write_image
 
@@ -94,6 +95,28 @@ def test_flip_permutation_mirrors_landmarks(portrait: np.ndarray, portrait_face)
     expected = expected[list(FLIP_68)]
     ocular = np.linalg.norm(expected[RIGHT_EYE].mean(0) - expected[LEFT_EYE].mean(0))
     assert (np.linalg.norm(found - expected, axis=1) / ocular).mean() < 0.06
+
+
+@pytest.mark.skipif(not (DATA / "faces" / "utkface").is_dir(), reason="UTKFace not found")
+def test_the_kept_still_backend_answers_as_a_fresh_one(portrait: np.ndarray) -> None:
+    """faces_in_image keeps one backend per process: each picture, including one after a
+    picture with no face and one with a different size, must come out as it would alone."""
+    files = sorted((DATA / "faces" / "utkface").glob("*.jpg"))[:3]
+    pictures = [cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB) for f in files]
+    blank = np.full((240, 320, 3), 128, dtype=np.uint8)
+    sequence = [pictures[0], blank, portrait, pictures[1], pictures[2], pictures[0]]
+    for picture in sequence:
+        kept = faces_in_image(picture)
+        fresh = make_backend("mediapipe", video=False, max_faces=2)
+        try:
+            alone = fresh.detect(picture)
+        finally:
+            fresh.close()
+        assert len(kept) == len(alone)
+        for a, b in zip(kept, alone, strict=True):
+            np.testing.assert_allclose(a.landmarks, b.landmarks, atol=1e-3)
+            assert a.score == pytest.approx(b.score)
+    assert faces_in_image(blank) == []
 
 
 def test_umeyama_recovers_a_known_similarity() -> None:

@@ -128,6 +128,24 @@ def test_gan_switches_on_late(folders: tuple[Path, Path], tmp_path: Path) -> Non
     assert any(k.startswith("critic.a.") for k in load_weights(weights)[0])
 
 
+def test_expression_term_trains_a_probe_that_resumes(
+    folders: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "expr"
+    config = TrainConfig(batch=2, expression_weight=0.5, log_every=1, preview_every=100)
+    train(*folders, out, config, steps=2)
+    lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert {"a_expression", "b_expression", "a_probe"} <= set(lines[-1])
+    weights = sorted((out / "checkpoints").glob("*.safetensors"))[-1]
+    saved = {k: v.clone() for k, v in load_weights(weights)[0].items() if k.startswith("probe.")}
+    assert saved, "the probe is part of the checkpoint"
+    summary = train(Path(), Path(), out, steps=3, resume=True)
+    assert summary.step == 3
+    latest = sorted((out / "checkpoints").glob("*.safetensors"))[-1]
+    moved = load_weights(latest)[0]
+    assert any(not torch.equal(moved[k], v) for k, v in saved.items()), "the probe went on"
+
+
 def test_apply_image_and_video_are_sealed_and_keep_audio(
     run: Path, short_clip: Path, tmp_path: Path
 ) -> None:

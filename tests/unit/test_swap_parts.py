@@ -11,6 +11,7 @@ import torch
 
 from fauxlab.errors import ModelError
 from fauxlab.synthesis.faceswap.convert import colour_match
+from fauxlab.synthesis.faceswap.expression import MouthProbe, consistency_loss, probe_loss
 from fauxlab.synthesis.faceswap.losses import LossWeights, reconstruction_loss, ssim_map
 from fauxlab.synthesis.faceswap.models import PatchDiscriminator, SwapModel, parameter_count
 from fauxlab.synthesis.faceswap.runfolder import FORMAT, RUN_FILE, read_run_info
@@ -100,3 +101,15 @@ def test_out_of_memory_is_told_from_other_errors() -> None:
     assert is_out_of_memory(MemoryError())
     assert not is_out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))
     assert not is_out_of_memory(ValueError("out of memory"))
+
+
+def test_consistency_term_moves_the_swap_not_the_probe(faces: torch.Tensor) -> None:
+    probe = MouthProbe()
+    swapped = faces.clone().requires_grad_(True)
+    target = torch.full((len(faces),), 0.4)
+    consistency_loss(probe, swapped, target).backward()  # type: ignore[no-untyped-call]
+    assert swapped.grad is not None and float(swapped.grad.abs().sum()) > 0
+    assert all(weight.grad is None for weight in probe.parameters())
+    assert all(weight.requires_grad for weight in probe.parameters()), "frozen only for the term"
+    probe_loss(probe, swapped, target).backward()  # type: ignore[no-untyped-call]
+    assert all(weight.grad is not None for weight in probe.parameters())

@@ -61,6 +61,11 @@ def train(
     gan_weight: float | None = typer.Option(
         None, help="Weight of a patch critic switched on halfway (about 0.1; default 0 = off)."
     ),
+    expression_weight: float | None = typer.Option(
+        None,
+        help="Weight of the term that makes each swap keep its source's mouth opening "
+        "(default 0 = off; see docs/faceswap.md).",
+    ),
     minutes: float | None = typer.Option(None, help="Train this many minutes (more)."),
     steps: int | None = typer.Option(None, help="Train until this total step count."),
     batch: int | None = typer.Option(None, help="Faces of each person per step (default 16)."),
@@ -74,8 +79,8 @@ def train(
     """Train a shared encoder with one decoder per person; Ctrl-C or kill saves a checkpoint.
 
     With --resume the run keeps its model, size, faces folders and settings; --batch,
-    --gan-weight and --preview-every change them only when given. When memory is too small
-    for the batch it is halved (and said so) and training goes on.
+    --gan-weight, --expression-weight and --preview-every change them only when given.
+    When memory is too small for the batch it is halved (and said so) and training goes on.
     """
     from fauxlab.synthesis.faceswap.train import TrainConfig
     from fauxlab.synthesis.faceswap.train import train as run_training
@@ -88,12 +93,18 @@ def train(
         raise InputError("--minutes and --steps must be positive")
     if preview_every is not None and preview_every < 1:
         raise InputError("--preview-every must be at least 1")
-    given = {"batch": batch, "gan_weight": gan_weight, "preview_every": preview_every}
+    given = {
+        "batch": batch,
+        "gan_weight": gan_weight,
+        "expression_weight": expression_weight,
+        "preview_every": preview_every,
+    }
     overrides = {k: v for k, v in given.items() if v is not None}
     config = TrainConfig(
         model=model, size=size, seed=seed,
         batch=16 if batch is None else batch,
         gan_weight=0.0 if gan_weight is None else gan_weight,
+        expression_weight=0.0 if expression_weight is None else expression_weight,
         preview_every=500 if preview_every is None else preview_every,
     )  # fmt: skip
     bar, report = _train_progress()

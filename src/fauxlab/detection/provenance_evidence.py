@@ -104,4 +104,5 @@ class ProvenanceDetector:
         self.provenance = provenance or Provenance.default()
 
     def examine(self, media: AnalysedMedia) -> Evidence:
-        return evidence_from(verify_file(media.path, self.provenance))
+        pixels = None if media.is_video else media.images.get(0)  # a still: decoded once
+        return evidence_from(verify_file(media.path, self.provenance, pixels))

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from fauxlab.errors import FauxlabError
 from fauxlab.fileio import sha256_file
 from fauxlab.media import MediaKind, media_kind, read_image
+from fauxlab.media.images import RGBImage
 from fauxlab.provenance import watermark
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.credentials import CredentialReport, read
@@ -106,15 +107,17 @@ def _identity(provenance: Provenance) -> SigningIdentity | None:
     return provenance.identity()
 
 
-def _read_watermark(path: Path, kind: MediaKind) -> watermark.WatermarkReading:
+def _read_watermark(
+    path: Path, kind: MediaKind, image: RGBImage | None
+) -> watermark.WatermarkReading:
     if kind is MediaKind.IMAGE:
-        return watermark.extract(read_image(path))
+        return watermark.extract(read_image(path) if image is None else image)
     return watermark.read_video(path)
 
 
-def _hashes(path: Path, kind: MediaKind) -> list[str]:
+def _hashes(path: Path, kind: MediaKind, image: RGBImage | None) -> list[str]:
     if kind is MediaKind.IMAGE:
-        return [pdq_hex(read_image(path))]
+        return [pdq_hex(read_image(path) if image is None else image)]
     return [h.hex for h in video_pdq(path)]
 
 
@@ -166,8 +169,12 @@ def _check_ledger(
         return LedgerFinding(status, entry, distance, verified, head)
 
 
-def verify_file(path: Path, provenance: Provenance | None = None) -> VerifyReport:
-    """Read all three marks of one file. Bad input raises; a missing mark does not."""
+def verify_file(
+    path: Path, provenance: Provenance | None = None, image: RGBImage | None = None
+) -> VerifyReport:
+    """Read all three marks of one file. Bad input raises; a missing mark does not.
+
+    `image`: the file's pixels when the caller has decoded them already (an image file)."""
     provenance = provenance or Provenance.default()
     kind = media_kind(path)
     digest = sha256_file(path)
@@ -175,7 +182,7 @@ def verify_file(path: Path, provenance: Provenance | None = None) -> VerifyRepor
     problems: list[str] = []
     mark: watermark.WatermarkReading | None = None
     try:
-        mark = _read_watermark(path, kind)
+        mark = _read_watermark(path, kind, image)
     except FauxlabError as exc:  # e.g. an image too small to carry a mark
         problems.append(f"watermark: {exc}")
     credentials: CredentialReport | None = None
@@ -183,5 +190,5 @@ def verify_file(path: Path, provenance: Provenance | None = None) -> VerifyRepor
         credentials = read(path, identity)
     except FauxlabError as exc:  # a format C2PA cannot carry (BMP, AVI, ...)
         problems.append(f"content credentials: {exc}")
-    finding = _check_ledger(provenance, identity, digest, mark, _hashes(path, kind))
+    finding = _check_ledger(provenance, identity, digest, mark, _hashes(path, kind, image))
     return VerifyReport(path, kind.value, digest, mark, credentials, finding, tuple(problems))

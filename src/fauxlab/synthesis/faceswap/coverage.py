@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from fauxlab.faces.landmarks import mouth_aspect_ratio
 from fauxlab.synthesis.faceswap.data import FaceSet
 
 WIDE = 95  # percentile of mouth opening taken as "how wide this person's mouth opens"
@@ -21,8 +20,8 @@ SHARE = 0.5  # warn when one person's opening reaches under this share of the ot
 
 def mouth_range(faces: FaceSet) -> float:
     """How wide this person's mouth opens in the training faces (95th percentile)."""
-    openings = [mouth_aspect_ratio(points) for points in faces.landmarks]
-    return float(np.percentile(openings, WIDE)) if openings else 0.0
+    openings = faces.openness.numpy()
+    return float(np.percentile(openings, WIDE)) if len(openings) else 0.0
 
 
 def coverage_warnings(a: FaceSet, b: FaceSet) -> list[str]:

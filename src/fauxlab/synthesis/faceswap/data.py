@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from numpy.typing import NDArray
 
 from fauxlab.errors import InputError
 from fauxlab.faces.extract import INDEX_NAME, read_index
+from fauxlab.faces.landmarks import mouth_aspect_ratio
 from fauxlab.faces.mask import eyes_mask, face_mask, mouth_mask
 
 MIN_FACES = 100
@@ -43,6 +45,13 @@ class FaceSet:
     def batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Float images and masks (0..1) of the chosen faces."""
         return self.images[indices].float() / 255.0, self.masks[indices].float() / 255.0
+
+    @cached_property
+    def openness(self) -> torch.Tensor:
+        """(N,) float mouth opening of each face, from its landmarks (inner-lip gap over
+        mouth width: 0 shut, about 0.5 wide open)."""
+        values = [mouth_aspect_ratio(points) for points in self.landmarks]
+        return torch.tensor(values, dtype=torch.float32)
 
     def describe(self) -> dict[str, Any]:
         return {"folder": str(self.folder), "faces": len(self), "sources": sorted(self.sources)}

@@ -30,6 +30,7 @@ from fauxlab.synthesis.faceswap.data import (
     check_pair,
     load_faceset,
 )
+from fauxlab.synthesis.faceswap.expression import MouthProbe, consistency_loss, probe_loss
 from fauxlab.synthesis.faceswap.losses import (
     LossWeights,
     gan_losses,
@@ -71,6 +72,7 @@ class TrainConfig:
     lr: float | None = None  # None: DEFAULT_LR for the model
     gan_weight: float = 0.0
     gan_start: float = 0.5  # share of the budget after which the critic switches on
+    expression_weight: float = 0.0  # swaps must keep the source's mouth opening (expression.py)
     preview_every: int = 500
     checkpoint_minutes: float = 5.0
     log_every: int = 20
@@ -93,6 +95,8 @@ class TrainConfig:
             raise InputError(f"--batch must be at least {MIN_BATCH}, got {self.batch}")
         if self.gan_weight < 0:
             raise InputError(f"--gan-weight must be 0 or more, got {self.gan_weight}")
+        if self.expression_weight < 0:
+            raise InputError(f"--expression-weight must be 0 or more, got {self.expression_weight}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -135,6 +139,18 @@ Progress = Callable[[StepReport], None]
 Notice = Callable[[str], None]
 
 
+@dataclass
+class _Side:
+    """One person's half of a step: the loss, its terms, and what the swap term needs."""
+
+    identity: str
+    loss: Tensor
+    terms: dict[str, Tensor]
+    code: Tensor  # the shared encoder's output for the warped faces
+    target: Tensor
+    openness: Tensor
+
+
 class _Trainer:
     def __init__(self, config: TrainConfig, a: FaceSet, b: FaceSet, out: Path) -> None:
         self.config, self.a, self.b, self.out = config, a, b, out
@@ -151,6 +167,11 @@ class _Trainer:
                 self.device
             )
             self.opt_d = torch.optim.Adam(self.critics.parameters(), lr=1e-4, betas=(0.5, 0.999))
+        self.probe: MouthProbe | None = None
+        self.opt_probe: torch.optim.Optimizer | None = None
+        if config.expression_weight > 0:
+            self.probe = MouthProbe().to(self.device)
+            self.opt_probe = torch.optim.Adam(self.probe.parameters(), lr=1e-3)
         self.batch = config.batch  # halved when a step runs out of memory
         self.step = 0
         self.images = 0
@@ -163,12 +184,16 @@ class _Trainer:
         tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
         if self.critics is not None:
             tensors.update({f"critic.{k}": v for k, v in self.critics.state_dict().items()})
+        if self.probe is not None:
+            tensors.update({f"probe.{k}": v for k, v in self.probe.state_dict().items()})
         return tensors
 
     def save(self) -> None:
         state: dict[str, Any] = {"opt": self.opt.state_dict(), "rng": self.rng.get_state()}
         if self.opt_d is not None:
             state["opt_d"] = self.opt_d.state_dict()
+        if self.opt_probe is not None:
+            state["opt_probe"] = self.opt_probe.state_dict()
         info = {"images": self.images, "train_seconds": round(self.train_seconds, 2)}
         path = save_checkpoint(self.out / CHECKPOINTS, self.step, self.tensors(), state, info)
         checkpoint = load_checkpoint_record(self.out)
@@ -184,6 +209,11 @@ class _Trainer:
                 self.critics.load_state_dict(critic)
                 if self.opt_d is not None and "opt_d" in checkpoint.state:
                     self.opt_d.load_state_dict(checkpoint.state["opt_d"])
+            probe = model_tensors(checkpoint.tensors, "probe.")
+            if self.probe is not None and probe:
+                self.probe.load_state_dict(probe)
+                if self.opt_probe is not None and "opt_probe" in checkpoint.state:
+                    self.opt_probe.load_state_dict(checkpoint.state["opt_probe"])
         except (RuntimeError, KeyError, ValueError) as exc:
             raise ModelError(f"{self.out}: checkpoint does not fit this model ({exc})") from exc
         self.rng.set_state(checkpoint.state["rng"])
@@ -193,15 +223,14 @@ class _Trainer:
         self.metrics.truncate_after(self.step)
 
     # -- one step -----------------------------------------------------------------------
-    def _side(
-        self, faces: FaceSet, identity: str, gan_on: bool
-    ) -> tuple[Tensor, dict[str, Tensor]]:
+    def _side(self, faces: FaceSet, identity: str, gan_on: bool) -> _Side:
         indices = torch.randint(len(faces), (self.batch,), generator=self.rng)
         images, masks = faces.batch(indices)
         warped, target, target_masks = augment(images, masks, self.rng)
         warped, target = warped.to(self.device), target.to(self.device)
         target_masks = target_masks.to(self.device)
-        rgb, mask = self.model(warped, identity)
+        code = self.model.encoder(warped)
+        rgb, mask = self.model.decoder(identity)(code)
         terms = reconstruction_loss(rgb, mask, target, target_masks, self.config.losses)
         loss = terms["total"]
         if gan_on and self.critics is not None and self.opt_d is not None:
@@ -215,20 +244,47 @@ class _Trainer:
             g_loss = generator_gan_loss(critic(fake))
             loss = loss + self.config.gan_weight * g_loss
             terms = {**terms, "gan": g_loss.detach(), "critic": d_loss.detach()}
-        return loss, terms
+        openness = faces.openness[indices].to(self.device)
+        return _Side(identity, loss, terms, code, target, openness)
+
+    def _expression(self, sides: tuple[_Side, _Side]) -> Tensor | None:
+        """The probe learns on both people's real faces; each swap must read as open as
+        its source (see `expression`). None when the term is off."""
+        if self.probe is None or self.opt_probe is None:
+            return None
+        real = torch.cat([side.target for side in sides])
+        opened = torch.cat([side.openness for side in sides])
+        self.opt_probe.zero_grad(set_to_none=True)
+        learned = probe_loss(self.probe, real, opened)
+        learned.backward()  # type: ignore[no-untyped-call]
+        self.opt_probe.step()
+        swapped = [
+            consistency_loss(self.probe, self.model.decoder(other)(side.code)[0], side.openness)
+            for side, other in zip(sides, ("b", "a"), strict=True)
+        ]
+        for side, term in zip(sides, swapped, strict=True):
+            side.terms["expression"] = term.detach()
+        sides[0].terms["probe"] = learned.detach()
+        return self.config.expression_weight * (swapped[0] + swapped[1])
 
     def train_step(self, gan_on: bool) -> dict[str, float]:
         self.model.train()
-        loss_a, terms_a = self._side(self.a, "a", gan_on)
-        loss_b, terms_b = self._side(self.b, "b", gan_on)
+        sides = (self._side(self.a, "a", gan_on), self._side(self.b, "b", gan_on))
+        loss = sides[0].loss + sides[1].loss
+        expression = self._expression(sides)
+        if expression is not None:
+            loss = loss + expression
         self.opt.zero_grad(set_to_none=True)
-        (loss_a + loss_b).backward()  # type: ignore[no-untyped-call]
+        loss.backward()  # type: ignore[no-untyped-call]
         self.opt.step()
         self.step += 1
         self.images += 2 * self.batch
-        losses = {f"a_{k}": float(v.detach()) for k, v in terms_a.items()}
-        losses.update({f"b_{k}": float(v.detach()) for k, v in terms_b.items()})
-        losses["loss"] = losses["a_total"] + losses["b_total"]
+        losses = {
+            f"{side.identity}_{k}": float(v.detach())
+            for side in sides
+            for k, v in side.terms.items()
+        }
+        losses["loss"] = float(loss.detach())
         return losses
 
     # -- previews -----------------------------------------------------------------------
