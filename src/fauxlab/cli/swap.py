@@ -66,6 +66,11 @@ def train(
         help="Weight of the term that makes each swap keep its source's mouth opening "
         "(default 0 = off; see docs/faceswap.md).",
     ),
+    guide: str = typer.Option(
+        "none",
+        help="expression: tell each decoder how open the mouth and eyes are, so swaps follow "
+        "the source's mouth (see docs/faceswap.md); none: the classic swap.",
+    ),
     minutes: float | None = typer.Option(None, help="Train this many minutes (more)."),
     steps: int | None = typer.Option(None, help="Train until this total step count."),
     batch: int | None = typer.Option(None, help="Faces of each person per step (default 16)."),
@@ -101,7 +106,7 @@ def train(
     }
     overrides = {k: v for k, v in given.items() if v is not None}
     config = TrainConfig(
-        model=model, size=size, seed=seed,
+        model=model, size=size, seed=seed, guide=guide,
         batch=16 if batch is None else batch,
         gan_weight=0.0 if gan_weight is None else gan_weight,
         expression_weight=0.0 if expression_weight is None else expression_weight,

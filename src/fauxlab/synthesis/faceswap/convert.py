@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from fauxlab.errors import InputError, NoFaceError, OutputExistsError
 from fauxlab.faces import Face, FaceOptions, align, face_mask, faces_in_image, feather, paste, warp
+from fauxlab.faces.landmarks import Points
 from fauxlab.faces.pipeline import faces_in_video
 from fauxlab.media import Frame, MediaKind, media_kind, probe_video, read_image
 from fauxlab.media.images import RGBImage
@@ -72,11 +73,14 @@ class Swapper:
         self.run, self.to, self.feather_ratio = run, to, feather_ratio
 
     @torch.no_grad()
-    def decode(self, crop: RGBImage) -> tuple[RGBImage, Mask]:
-        """The target identity's face and mask (0..1) for one aligned crop."""
+    def decode(self, crop: RGBImage, landmarks: Points) -> tuple[RGBImage, Mask]:
+        """The target identity's face and mask (0..1) for one aligned crop of the other
+        person, whose landmarks (crop pixels) guide a guided model."""
         device = next(self.run.model.parameters()).device
         x = torch.from_numpy(crop).permute(2, 0, 1)[None].float().div(255).to(device)
-        rgb, mask = self.run.model(x, self.to)
+        source = "a" if self.to == "b" else "b"
+        guide = self.run.guide_for([landmarks], source, self.to)
+        rgb, mask = self.run.model(x, self.to, None if guide is None else guide.to(device))
         face = (rgb[0].permute(1, 2, 0).cpu().numpy() * 255 + 0.5).clip(0, 255)
         return face.astype(np.uint8), mask[0, 0].cpu().numpy().astype(np.float32)
 
@@ -84,8 +88,9 @@ class Swapper:
         info = self.run.info
         alignment = align(face.landmarks, info.size, info.margin)
         crop = warp(image, alignment)
-        new_face, predicted = self.decode(crop)
-        hull = face_mask(alignment.to_crop(face.landmarks), crop.shape, feather_ratio=0.0)
+        points = alignment.to_crop(face.landmarks)
+        new_face, predicted = self.decode(crop, points)
+        hull = face_mask(points, crop.shape, feather_ratio=0.0)
         region = predicted * hull
         new_face = colour_match(new_face, crop, region)
         blend = feather((region > 0.5).astype(np.float32), self.feather_ratio * info.size)

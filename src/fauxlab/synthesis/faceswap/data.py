@@ -22,6 +22,7 @@ from fauxlab.errors import InputError
 from fauxlab.faces.extract import INDEX_NAME, read_index
 from fauxlab.faces.landmarks import mouth_aspect_ratio
 from fauxlab.faces.mask import eyes_mask, face_mask, mouth_mask
+from fauxlab.synthesis.faceswap.guide import measure
 
 MIN_FACES = 100
 
@@ -52,6 +53,11 @@ class FaceSet:
         mouth width: 0 shut, about 0.5 wide open)."""
         values = [mouth_aspect_ratio(points) for points in self.landmarks]
         return torch.tensor(values, dtype=torch.float32)
+
+    @cached_property
+    def guides(self) -> NDArray[np.float32]:
+        """N x 2 raw mouth and eye opening of each face (the expression guide, guide.py)."""
+        return np.stack([measure(points) for points in self.landmarks]).astype(np.float32)
 
     def describe(self) -> dict[str, Any]:
         return {"folder": str(self.folder), "faces": len(self), "sources": sorted(self.sources)}

@@ -59,7 +59,8 @@ def _spread(count: int, total: int) -> list[int]:
 def reconstruction_ssim(run: LoadedRun, faces: FaceSet, identity: str) -> float:
     picks = torch.tensor(_spread(SSIM_FACES, len(faces)))
     images, masks = faces.batch(picks)
-    rgb, _ = run.model(images, identity)
+    guide = run.guide_for([faces.landmarks[i] for i in picks.tolist()], identity, identity)
+    rgb, _ = run.model(images, identity, guide)
     return float(masked_ssim(rgb, images, masks[:, 0:1]).mean())
 
 
@@ -201,7 +202,8 @@ def crop_swap_scores(
         hits = 0
         picks = _spread(count, len(faces[source]))
         images, _ = faces[source].batch(torch.tensor(picks))
-        swapped, _ = run.model(images, target)
+        guide = run.guide_for([faces[source].landmarks[i] for i in picks], source, target)
+        swapped, _ = run.model(images, target, guide)
         for tensor, index in zip(swapped, picks, strict=True):
             vector = embed_crop(embedder, _to_uint8(tensor), faces[source].landmarks[index])
             nearest = min(centroids, key=lambda k: float(np.linalg.norm(vector - centroids[k])))

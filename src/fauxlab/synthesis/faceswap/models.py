@@ -74,13 +74,19 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """(S/8) features -> S x S RGB (sigmoid) and mask (sigmoid)."""
+    """(S/8) features -> S x S RGB (sigmoid) and mask (sigmoid).
 
-    def __init__(self, cin: int, widths: tuple[int, ...], residual: bool, kernel: int) -> None:
+    With `guides` > 0 the decoder also takes that many numbers per face (see `guide.py`),
+    given to every upscale as constant feature maps so that each scale can use them."""
+
+    def __init__(
+        self, cin: int, widths: tuple[int, ...], residual: bool, kernel: int, guides: int = 0
+    ) -> None:
         super().__init__()
+        self.guides = guides
         layers: list[nn.Module] = []
         for width in widths:  # each doubles the side: 8 -> 16 -> 32 -> 64
-            layers.append(Upscale(cin, width))
+            layers.append(Upscale(cin + guides, width))
             if residual:
                 layers.append(Residual(width))
             cin = width
@@ -88,8 +94,17 @@ class Decoder(nn.Module):
         self.rgb = nn.Conv2d(cin, 3, kernel, 1, kernel // 2)
         self.mask = nn.Conv2d(cin, 1, kernel, 1, kernel // 2)
 
-    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        x = self.body(x)
+    def forward(self, x: Tensor, guide: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        if self.guides:
+            if guide is None or guide.shape != (x.shape[0], self.guides):
+                raise ValueError(f"this decoder needs a B x {self.guides} guide")
+            for layer in self.body:
+                if isinstance(layer, Upscale):
+                    maps = guide[:, :, None, None].expand(-1, -1, *x.shape[2:])
+                    x = torch.cat([x, maps.to(x)], dim=1)
+                x = layer(x)
+        else:
+            x = self.body(x)
         return torch.sigmoid(self.rgb(x)), torch.sigmoid(self.mask(x))
 
 
@@ -114,7 +129,7 @@ LAYOUTS = {
 class SwapModel(nn.Module):
     """Shared encoder, decoders `a` and `b`."""
 
-    def __init__(self, name: str = "fauxlab", size: int = 64) -> None:
+    def __init__(self, name: str = "fauxlab", size: int = 64, guides: int = 0) -> None:
         super().__init__()
         if name not in LAYOUTS:
             raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
@@ -123,21 +138,24 @@ class SwapModel(nn.Module):
         if size % 16:
             raise ValueError(f"size must be a multiple of 16, got {size}")
         layout = LAYOUTS[name]
-        self.name, self.size = name, size
+        self.name, self.size, self.guides = name, size, guides
         self.encoder = Encoder(
             size, layout.enc_widths, layout.kernel, layout.latent, layout.features
         )
-        self.decoder_a = Decoder(layout.features, layout.dec_widths, layout.residual, 5)
-        self.decoder_b = Decoder(layout.features, layout.dec_widths, layout.residual, 5)
+        self.decoder_a = Decoder(layout.features, layout.dec_widths, layout.residual, 5, guides)
+        self.decoder_b = Decoder(layout.features, layout.dec_widths, layout.residual, 5, guides)
 
     def decoder(self, identity: str) -> Decoder:
         if identity not in ("a", "b"):
             raise ValueError(f"identity must be 'a' or 'b', got {identity!r}")
         return self.decoder_a if identity == "a" else self.decoder_b
 
-    def forward(self, x: Tensor, identity: str) -> tuple[Tensor, Tensor]:
-        """Faces (B x 3 x S x S, 0..1) -> (RGB, mask) drawn by `identity`'s decoder."""
-        return self.decoder(identity)(self.encoder(x))  # type: ignore[no-any-return]
+    def forward(
+        self, x: Tensor, identity: str, guide: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """Faces (B x 3 x S x S, 0..1) -> (RGB, mask) drawn by `identity`'s decoder;
+        `guide` (B x guides, normalised) only for a guided model."""
+        return self.decoder(identity)(self.encoder(x), guide)  # type: ignore[no-any-return]
 
 
 class PatchDiscriminator(nn.Module):

@@ -13,11 +13,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from numpy.typing import NDArray
+from torch import Tensor
 
 from fauxlab.errors import ModelError, OutputExistsError
 from fauxlab.fileio import sha256_file
 from fauxlab.provenance.seal import ModelInfo
+from fauxlab.synthesis.faceswap.guide import CHANNELS, GuideTransfer, measure, normalise
 from fauxlab.synthesis.faceswap.models import SwapModel
 from fauxlab.training import load_weights
 
@@ -38,7 +42,12 @@ class RunInfo:
     a: dict[str, Any]
     b: dict[str, Any]
     settings: dict[str, Any] = field(default_factory=dict)
+    guides: dict[str, list[list[float]]] = field(default_factory=dict)  # quantiles per person
     format: str = FORMAT
+
+    @property
+    def guided(self) -> bool:
+        return str(self.settings.get("guide", "none")) != "none"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,6 +110,18 @@ class LoadedRun:
     def model_info(self) -> ModelInfo:
         return ModelInfo(f"fauxlab-faceswap-{self.info.model}", self.weights_sha256)
 
+    def guide_for(
+        self, landmarks: list[NDArray[np.float32]], source: str, to: str
+    ) -> Tensor | None:
+        """The decoder input for faces of `source` drawn as `to` (None when unguided):
+        each face's openings, carried into `to`'s range when the two differ."""
+        if not self.info.guided:
+            return None
+        values = np.stack([measure(points) for points in landmarks])
+        if source != to:
+            values = GuideTransfer(self.info.guides[source], self.info.guides[to])(values)
+        return torch.from_numpy(normalise(values))
+
 
 def latest_weights(folder: Path) -> tuple[Path, str, int]:
     """The newest checkpoint's safetensors file, its SHA-256 (checked) and its step."""
@@ -128,7 +149,7 @@ def load_run(folder: Path, device: torch.device | None = None) -> LoadedRun:
     info = read_run_info(folder)
     path, digest, step = latest_weights(folder)
     tensors, _ = load_weights(path)
-    model = SwapModel(info.model, info.size)
+    model = SwapModel(info.model, info.size, CHANNELS if info.guided else 0)
     try:
         model.load_state_dict(model_tensors(tensors, "model."))
     except RuntimeError as exc:

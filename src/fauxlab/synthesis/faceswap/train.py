@@ -31,6 +31,13 @@ from fauxlab.synthesis.faceswap.data import (
     load_faceset,
 )
 from fauxlab.synthesis.faceswap.expression import MouthProbe, consistency_loss, probe_loss
+from fauxlab.synthesis.faceswap.guide import (
+    CHANNELS,
+    GUIDE_NAMES,
+    GuideTransfer,
+    normalise,
+    quantiles,
+)
 from fauxlab.synthesis.faceswap.losses import (
     LossWeights,
     gan_losses,
@@ -73,6 +80,7 @@ class TrainConfig:
     gan_weight: float = 0.0
     gan_start: float = 0.5  # share of the budget after which the critic switches on
     expression_weight: float = 0.0  # swaps must keep the source's mouth opening (expression.py)
+    guide: str = "none"  # "expression": decoders are told mouth and eye opening (guide.py)
     preview_every: int = 500
     checkpoint_minutes: float = 5.0
     log_every: int = 20
@@ -97,6 +105,8 @@ class TrainConfig:
             raise InputError(f"--gan-weight must be 0 or more, got {self.gan_weight}")
         if self.expression_weight < 0:
             raise InputError(f"--expression-weight must be 0 or more, got {self.expression_weight}")
+        if self.guide not in GUIDE_NAMES:
+            raise InputError(f"unknown --guide {self.guide!r}; choose {', '.join(GUIDE_NAMES)}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -149,6 +159,7 @@ class _Side:
     code: Tensor  # the shared encoder's output for the warped faces
     target: Tensor
     openness: Tensor
+    indices: Tensor  # which faces of the person the batch drew
 
 
 class _Trainer:
@@ -156,7 +167,19 @@ class _Trainer:
         self.config, self.a, self.b, self.out = config, a, b, out
         self.device = choose_device(config.device)
         self.rng = seed_everything(config.seed)
-        self.model = SwapModel(config.model, config.size).to(self.device)
+        guided = config.guide != "none"
+        self.model = SwapModel(config.model, config.size, CHANNELS if guided else 0)
+        self.model.to(self.device)
+        # Decoder inputs per face: its own openings, and those carried into the other
+        # person's range (what that person's decoder is given for a swap).
+        self.own_guides: dict[str, Tensor] = {}
+        self.swap_guides: dict[str, Tensor] = {}
+        if guided:
+            ranges = {"a": quantiles(a.guides), "b": quantiles(b.guides)}
+            for name, faces, other in (("a", a, "b"), ("b", b, "a")):
+                carried = GuideTransfer(ranges[name], ranges[other])(faces.guides)
+                self.own_guides[name] = torch.from_numpy(normalise(faces.guides))
+                self.swap_guides[name] = torch.from_numpy(normalise(carried))
         self.opt = torch.optim.Adam(
             self.model.parameters(), lr=config.learning_rate, betas=(0.5, 0.999)
         )
@@ -230,7 +253,9 @@ class _Trainer:
         warped, target = warped.to(self.device), target.to(self.device)
         target_masks = target_masks.to(self.device)
         code = self.model.encoder(warped)
-        rgb, mask = self.model.decoder(identity)(code)
+        rgb, mask = self.model.decoder(identity)(
+            code, self._guide(self.own_guides, identity, indices)
+        )
         terms = reconstruction_loss(rgb, mask, target, target_masks, self.config.losses)
         loss = terms["total"]
         if gan_on and self.critics is not None and self.opt_d is not None:
@@ -245,7 +270,11 @@ class _Trainer:
             loss = loss + self.config.gan_weight * g_loss
             terms = {**terms, "gan": g_loss.detach(), "critic": d_loss.detach()}
         openness = faces.openness[indices].to(self.device)
-        return _Side(identity, loss, terms, code, target, openness)
+        return _Side(identity, loss, terms, code, target, openness, indices)
+
+    def _guide(self, table: dict[str, Tensor], identity: str, indices: Tensor) -> Tensor | None:
+        """The guide rows of the chosen faces (None for an unguided model)."""
+        return table[identity][indices].to(self.device) if table else None
 
     def _expression(self, sides: tuple[_Side, _Side]) -> Tensor | None:
         """The probe learns on both people's real faces; each swap must read as open as
@@ -259,7 +288,13 @@ class _Trainer:
         learned.backward()  # type: ignore[no-untyped-call]
         self.opt_probe.step()
         swapped = [
-            consistency_loss(self.probe, self.model.decoder(other)(side.code)[0], side.openness)
+            consistency_loss(
+                self.probe,
+                self.model.decoder(other)(
+                    side.code, self._guide(self.swap_guides, side.identity, side.indices)
+                )[0],
+                side.openness,
+            )
             for side, other in zip(sides, ("b", "a"), strict=True)
         ]
         for side, term in zip(sides, swapped, strict=True):
@@ -299,7 +334,11 @@ class _Trainer:
             sources.extend(faces.files[int(i)] for i in picks)
             images, _ = faces.batch(picks)
             images = images.to(self.device)
-            columns += [images, self.model(images, own)[0], self.model(images, other)[0]]
+            columns += [
+                images,
+                self.model(images, own, self._guide(self.own_guides, own, picks))[0],
+                self.model(images, other, self._guide(self.swap_guides, own, picks))[0],
+            ]
         grid = torch.cat([torch.cat(list(column), dim=1) for column in columns], dim=2)
         picture = (grid.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).clip(0, 255)
         out = self.out / PREVIEWS / f"step-{self.step:08d}.png"
@@ -331,6 +370,7 @@ def _open(
         info = RunInfo(
             model=config.model, size=config.size, margin=a.margin,
             a=a.describe(), b=b.describe(), settings=config.to_dict(),
+            guides={"a": quantiles(a.guides), "b": quantiles(b.guides)},
         )  # fmt: skip
         write_run_info(out, info)
     return config, a, b
