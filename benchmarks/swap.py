@@ -30,6 +30,7 @@ from fauxlab.faces import ExtractSettings, extract_faces
 from fauxlab.media import Sampling
 from fauxlab.synthesis.faceswap.data import load_faceset
 from fauxlab.synthesis.faceswap.evaluate import crop_swap_scores
+from fauxlab.synthesis.faceswap.guide import default_guide
 from fauxlab.synthesis.faceswap.models import SwapModel, parameter_count
 from fauxlab.synthesis.faceswap.runfolder import load_run
 from fauxlab.synthesis.faceswap.train import TrainConfig, train
@@ -71,7 +72,9 @@ def main() -> None:
         )
         rows = []
         for name in args.models.split(","):
-            config = TrainConfig(model=name, batch=args.batch, preview_every=10**9)
+            config = TrainConfig(
+                model=name, batch=args.batch, preview_every=10**9, guide=default_guide(name)
+            )
             summary = train(a, b, work / f"run-{name}", config, minutes=args.seconds / 60)
             scores = crop_swap_scores(load_run(work / f"run-{name}"), faces)
             params = parameter_count(SwapModel(name, 64)) / 1e6

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from fauxlab.errors import InputError, NoFaceError, OutputExistsError
+from fauxlab.errors import InputError, ModelError, NoFaceError, OutputExistsError
 from fauxlab.faces import ExtractSettings, extract_faces
 from fauxlab.media import Sampling, VideoWriter, iter_frames, probe_video, write_image
 from fauxlab.provenance.context import Provenance
@@ -27,7 +27,7 @@ from fauxlab.synthesis.faceswap.convert import apply_swap
 from fauxlab.synthesis.faceswap.coverage import coverage_warnings, mouth_range
 from fauxlab.synthesis.faceswap.data import load_faceset
 from fauxlab.synthesis.faceswap.evaluate import crop_swap_scores, evaluate
-from fauxlab.synthesis.faceswap.runfolder import RUN_FILE, load_run
+from fauxlab.synthesis.faceswap.runfolder import RUN_FILE, load_run, read_run_info
 from fauxlab.synthesis.faceswap.train import TrainConfig, _Trainer, train
 from fauxlab.training import load_weights
 
@@ -51,7 +51,7 @@ def folders(shared_videos: Path, tmp_path_factory: pytest.TempPathFactory) -> tu
 @pytest.fixture(scope="module")
 def run(folders: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("swap-run") / "run"
-    config = TrainConfig(batch=4, preview_every=2, seed=1)
+    config = TrainConfig(batch=4, preview_every=2, seed=1, guide="expression")
     summary = train(*folders, folder, config, steps=2)
     assert summary.step == 2 and len(summary.previews) == 1
     return folder
@@ -105,9 +105,20 @@ def _assert_in_sync(made: Path, source: Path) -> None:
     assert ours["audio_duration"] == pytest.approx(theirs["audio_duration"], abs=1e-3)
 
 
-def test_train_writes_sealed_previews_and_resumes(run: Path, folders: tuple[Path, Path]) -> None:
+def test_train_writes_sealed_previews_and_resumes(
+    run: Path, folders: tuple[Path, Path], tmp_path: Path
+) -> None:
     info = json.loads((run / RUN_FILE).read_text())
     assert info["model"] == "fauxlab" and info["size"] == 64 and info["a"]["faces"] >= 100
+    assert info["settings"]["guide"] == "expression"
+    for person in ("a", "b"):  # each person's opening range, for carrying openings over
+        mouth, eyes = info["guides"][person]
+        assert mouth == sorted(mouth) and eyes == sorted(eyes) and mouth[-1] > mouth[0]
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / RUN_FILE).write_text(json.dumps({**info, "guides": {"a": info["guides"]["a"]}}))
+    with pytest.raises(ModelError, match="without both people's ranges"):
+        read_run_info(damaged)
     previews = sorted((run / "previews").glob("*.png"))
     assert [p.name for p in previews] == ["step-00000002.png"]
     report = verify_file(previews[0], Provenance.default())
@@ -172,6 +183,17 @@ def test_apply_image_and_video_are_sealed_and_keep_audio(
     assert scores.frames_with_faces == 1 and scores.id_retrieval in (0.0, 1.0)
     assert set(scores.reconstruction_ssim) == {"a->a", "b->b"}
     assert scores.landmark_distance_pct is not None and scores.landmark_distance_pct < 20
+
+
+def test_an_unguided_run_applies_as_before(
+    folders: tuple[Path, Path], short_clip: Path, tmp_path: Path
+) -> None:
+    train(*folders, tmp_path / "plain", TrainConfig(batch=2, guide="none"), steps=1)
+    loaded = load_run(tmp_path / "plain")
+    assert not loaded.info.guided and loaded.guide_for([np.zeros((68, 2))], "a", "b") is None
+    still = tmp_path / "frame.png"
+    write_image(still, next(iter_frames(short_clip)).image)
+    assert apply_swap(loaded, still, tmp_path / "swapped.png", "b").frames_swapped == 1
 
 
 def test_crop_swap_scores(run: Path, folders: tuple[Path, Path]) -> None:

@@ -66,10 +66,11 @@ def train(
         help="Weight of the term that makes each swap keep its source's mouth opening "
         "(default 0 = off; see docs/faceswap.md).",
     ),
-    guide: str = typer.Option(
-        "none",
-        help="expression: tell each decoder how open the mouth and eyes are, so swaps follow "
-        "the source's mouth (see docs/faceswap.md); none: the classic swap.",
+    guide: str | None = typer.Option(
+        None,
+        help="expression (default for --model fauxlab): tell each decoder how open the mouth "
+        "and eyes are, so swaps follow the source's mouth (docs/faceswap.md); none (default "
+        "for classic): the decoders see only the shared code.",
     ),
     minutes: float | None = typer.Option(None, help="Train this many minutes (more)."),
     steps: int | None = typer.Option(None, help="Train until this total step count."),
@@ -87,6 +88,7 @@ def train(
     --gan-weight, --expression-weight and --preview-every change them only when given.
     When memory is too small for the batch it is halved (and said so) and training goes on.
     """
+    from fauxlab.synthesis.faceswap.guide import default_guide
     from fauxlab.synthesis.faceswap.train import TrainConfig
     from fauxlab.synthesis.faceswap.train import train as run_training
 
@@ -106,7 +108,7 @@ def train(
     }
     overrides = {k: v for k, v in given.items() if v is not None}
     config = TrainConfig(
-        model=model, size=size, seed=seed, guide=guide,
+        model=model, size=size, seed=seed, guide=guide or default_guide(model),
         batch=16 if batch is None else batch,
         gan_weight=0.0 if gan_weight is None else gan_weight,
         expression_weight=0.0 if expression_weight is None else expression_weight,

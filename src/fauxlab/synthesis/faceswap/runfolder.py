@@ -85,9 +85,16 @@ def read_run_info(folder: Path) -> RunInfo:
             f"this version reads {FORMAT!r}); {_version_advice(version)}"
         )
     try:
-        return RunInfo(**raw)
+        info = RunInfo(**raw)
     except TypeError as exc:
         raise ModelError(f"{path}: unexpected fields ({exc}); the run folder is damaged") from exc
+    if info.guided and not _has_ranges(info.guides):
+        raise ModelError(f"{path}: a guided run without both people's ranges; it is damaged")
+    return info
+
+
+def _has_ranges(guides: dict[str, list[list[float]]]) -> bool:
+    return all(len(guides.get(p, [])) == CHANNELS for p in ("a", "b"))
 
 
 def _version_advice(version: object) -> str:
