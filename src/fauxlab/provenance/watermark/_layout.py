@@ -48,9 +48,9 @@ class Layout:
     data: NDArray[np.intp]  # chip indices that carry payload
     coded_bit: NDArray[np.intp]  # for each data chip, the coded bit it carries
     coded_bits: int
-    pilot_filter: NDArray[np.complex128]  # conj(rfft2) of the pilot as the decoder sees it
-    coarse_pilot_filter: NDArray[np.complex128]  # the same at half resolution, for scans
-    chip_filter: NDArray[np.complex128]  # conj(rfft2) of chip 0 as the decoder sees it
+    pilot_filter: NDArray[np.complex64]  # conj(rfft2) of the pilot as the decoder sees it
+    coarse_pilot_filter: NDArray[np.complex64]  # the same at half resolution, for scans
+    chip_filter: NDArray[np.complex64]  # conj(rfft2) of chip 0 as the decoder sees it
 
     def chips(self, payload: int) -> FloatArray:
         """The ±1 value of every chip of the tile for `payload`."""
@@ -93,9 +93,11 @@ def layout(key: int = DEFAULT_KEY) -> Layout:
         data=data,
         coded_bit=coded_bit,
         coded_bits=coded_bits,
-        pilot_filter=np.conj(np.fft.rfft2(decoder_view(pilot_chips))),
-        coarse_pilot_filter=np.conj(np.fft.rfft2(halve(decoder_view(pilot_chips)))),
-        chip_filter=np.conj(np.fft.rfft2(decoder_view(one_chip))),
+        pilot_filter=np.conj(np.fft.rfft2(decoder_view(pilot_chips))).astype(np.complex64),
+        coarse_pilot_filter=np.conj(np.fft.rfft2(halve(decoder_view(pilot_chips)))).astype(
+            np.complex64
+        ),
+        chip_filter=np.conj(np.fft.rfft2(decoder_view(one_chip))).astype(np.complex64),
     )
 
 
