@@ -18,7 +18,6 @@ from PIL import Image
 from skimage import data as skdata
 
 from cli_helpers import assert_clean_error, fauxlab
-from fauxlab.charts import png_bytes
 from fauxlab.demo.provenance_part import edit_signed_jpeg
 from fauxlab.demo.samples import astronaut
 from fauxlab.detection.analysed import AnalysedMedia, AnalysisOptions
@@ -253,7 +252,7 @@ class FaceScorer:
         grey = image.mean(axis=2)
         edges = np.abs(np.diff(grey, axis=1, prepend=grey[:, :1]))
         heat = np.stack([np.clip(edges * 4, 0, 255)] * 3, axis=2).astype(np.uint8)
-        figure = Figure("heatmap", "where the scorer looked", png_bytes(heat))
+        figure = Figure("heatmap", "where the scorer looked", heat)
         worst = max(s.probability for s in scores)
         return Evidence(self.name, worst, "Scored every face.", faces=scores, figures=[figure])
 

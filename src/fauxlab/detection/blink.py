@@ -33,7 +33,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from fauxlab.charts import Series, line_chart, png_bytes
+from fauxlab.charts import Series, line_chart
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord
 from fauxlab.detection.evidence import Evidence, Figure
 from fauxlab.faces.landmarks import LEFT_EYE, RIGHT_EYE, eye_aspect_ratio
@@ -297,7 +297,7 @@ def _figure(result: TrackBlinks) -> Figure:
         "blinks",
         f"Eye aspect ratio over time (both eyes averaged), the adaptive level below which "
         f"the eyes count as closed, and the {len(result.blinks)} blinks found (red pulses).",
-        png_bytes(chart),
+        chart,
     )
 
 

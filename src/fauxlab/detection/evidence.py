@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Protocol
 
+from fauxlab.charts import png_bytes
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.faces.types import Box
+from fauxlab.media.images import RGBImage
 
 
 class Verdict(StrEnum):
@@ -45,13 +48,20 @@ class FaceScore:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # pixels do not compare with ==
 class Figure:
-    """A picture that backs the evidence: a heatmap overlay, a timeline, a spectrum."""
+    """A picture that backs the evidence: a heatmap overlay, a timeline, a spectrum.
+
+    Kept as pixels and encoded only when a report shows it: the JSON lists figures by
+    name, and PNG encoding was a tenth of a photo's detection time."""
 
     name: str
     caption: str
-    png: bytes
+    image: RGBImage
+
+    @cached_property
+    def png(self) -> bytes:
+        return png_bytes(self.image)
 
 
 @dataclass(frozen=True)

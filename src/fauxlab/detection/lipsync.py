@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fauxlab.charts import Series, line_chart, png_bytes
+from fauxlab.charts import Series, line_chart
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord
 from fauxlab.detection.evidence import Evidence, Figure
 from fauxlab.faces.types import Face
@@ -232,7 +232,7 @@ def _figure(sync: Sync) -> Figure:
         f"among the lags real speech shows (green, {lo:+.0f} to {hi:+.0f} ms) is "
         f"{sync.peak:.2f} at {sync.lag_ms:+.0f} ms, where unrelated sound reaches "
         f"{sync.chance_level:.2f} (95%).",
-        png_bytes(chart),
+        chart,
     )
 
 

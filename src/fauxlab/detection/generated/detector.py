@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from fauxlab.charts import Series, line_chart, png_bytes
+from fauxlab.charts import Series, line_chart
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.evidence import Evidence, Figure
 from fauxlab.detection.fusion import bands
@@ -63,7 +63,7 @@ def crop_figure(image: RGBImage, side: int, probability: float) -> Figure:
         f"pixels as in training. P(generated) = {probability:.2f} (frame colour: red "
         "generated, amber unsure, green photograph-like)."
     )
-    return Figure("generated-crop", caption, png_bytes(framed))
+    return Figure("generated-crop", caption, framed)
 
 
 def timeline_figure(frames: list[Keyframe], probabilities: list[float]) -> Figure:
@@ -81,7 +81,7 @@ def timeline_figure(frames: list[Keyframe], probabilities: list[float]) -> Figur
         "Each point is one keyframe of the video, judged on its own; the file gets the "
         "median. A few high points among low ones usually mean an odd frame, not a fake."
     )
-    return Figure("generated-timeline", caption, png_bytes(chart))
+    return Figure("generated-timeline", caption, chart)
 
 
 class GeneratedImageDetector:

@@ -21,7 +21,6 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from fauxlab.charts import png_bytes
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.evidence import Evidence, FaceScore, Figure
 from fauxlab.detection.learned.batches import to_tensor
@@ -122,7 +121,7 @@ class LearnedFaceDetector:
                 "validation": self.detector.metadata.get("validation", ""),
             },
             faces=[s.score for s in scored],
-            figures=[Figure("learned-heatmap", caption, png_bytes(heat))],
+            figures=[Figure("learned-heatmap", caption, heat)],
         )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from fauxlab.charts import Series, line_chart, png_bytes
+from fauxlab.charts import Series, line_chart
 from fauxlab.detection.evidence import Figure
 from fauxlab.detection.shallowfake.cuts import Cut
 from fauxlab.detection.shallowfake.frames import FrameSignals
@@ -62,4 +62,4 @@ def change_figure(signals: FrameSignals, repeats: Sequence[int], cuts: Sequence[
         "regular rhythm of them means the clip was slowed by repeating frames. A cut (red) is "
         "a change far larger than any around it: two recordings joined."
     )
-    return Figure("frame-change", caption, png_bytes(chart))
+    return Figure("frame-change", caption, chart)

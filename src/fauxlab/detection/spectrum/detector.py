@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fauxlab.charts import Series, line_chart, png_bytes
+from fauxlab.charts import Series, line_chart
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.evidence import Evidence, Figure
 from fauxlab.detection.keyframes import frame_details, judgeable_keyframes
@@ -69,7 +69,7 @@ def spectrum_figure(model: SpectrumModel, profile: FloatArray, label: str) -> Fi
         "from coarse (left) to the finest (right). GAN images often carry too much or "
         "oddly shaped energy at the right end, left there by their up-sampling layers."
     )
-    return Figure("spectrum", caption, png_bytes(chart))
+    return Figure("spectrum", caption, chart)
 
 
 class SpectrumDetector:

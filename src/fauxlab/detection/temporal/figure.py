@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from fauxlab.charts import Series, line_chart, png_bytes
+from fauxlab.charts import Series, line_chart
 from fauxlab.detection.evidence import Figure
 
 Floats = NDArray[np.float64]
@@ -42,5 +42,5 @@ def timeline(curves: dict[str, tuple[Floats, Floats]], p95: dict[str, float]) ->
         "each keyframe's identity distance from the track's mean, and the cheeks' red-green "
         "difference from the forehead or neck away from its mean. The judgement uses each "
         "measure's summary over the clip (docs/temporal.md).",
-        png_bytes(chart),
+        chart,
     )
