@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from os import cpu_count as _cpus
 from pathlib import Path
 
 import typer
@@ -18,7 +17,14 @@ from fauxlab.detection.evidence import Verdict
 from fauxlab.detection.fusion import DEFAULT_THRESHOLD, bands
 from fauxlab.detection.report.document import to_document
 from fauxlab.detection.report.html import write_html
-from fauxlab.detection.run import DetectOptions, DetectRun, FileError, detect_inputs, expand
+from fauxlab.detection.run import (
+    AUTO_JOBS,
+    DetectOptions,
+    DetectRun,
+    FileError,
+    detect_inputs,
+    expand,
+)
 from fauxlab.errors import InputError, OutputExistsError
 
 _COLOUR = {
@@ -27,10 +33,6 @@ _COLOUR = {
     Verdict.REAL: "bold green",
     Verdict.NO_FACE: "bold blue",
 }
-
-
-def cpu_count() -> int:
-    return _cpus() or 1
 
 
 DETECTORS_HELP = "Comma-separated detector names (default: every one available)."
@@ -57,7 +59,7 @@ def _options(threshold: float, frames: int, jobs: int) -> DetectOptions:
         raise InputError(f"--frames {frames}: need at least 1 keyframe per video")
     if jobs < 0:
         raise InputError(f"--jobs {jobs}: give a number of processes, or 0 for one per core")
-    return DetectOptions(bands(threshold), AnalysisOptions(keyframes=frames), jobs or cpu_count())
+    return DetectOptions(bands(threshold), AnalysisOptions(keyframes=frames), jobs)
 
 
 def _recipe(detectors: str | None, model: Path | None) -> DetectorRecipe:
@@ -123,8 +125,8 @@ def _require_some(files: int, errors: list[FileError]) -> None:
 
 
 JOBS_HELP = (
-    "Files analysed at once, each in its own process with its own models (0: one per CPU "
-    "core). Pays off on folders of many files."
+    "Files analysed at once, each in its own process with its own models. 0 (default): "
+    "one per CPU core for 16 or more files, else one."
 )
 MODEL_HELP = (
     "A learned detector (.safetensors or a `detector train` run) instead of the shipped one."
@@ -146,7 +148,7 @@ def detect(
         DEFAULT_KEYFRAMES, "--frames", help="Keyframes per video the image detectors score."
     ),
     model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
-    jobs: int = typer.Option(1, "--jobs", "-j", help=JOBS_HELP),
+    jobs: int = typer.Option(AUTO_JOBS, "--jobs", "-j", help=JOBS_HELP),
 ) -> None:
     """Is it fake? A verdict, a probability and the evidence for each file.
 
@@ -212,7 +214,7 @@ def bench(
     ),
     model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help=JOBS_HELP),
+    jobs: int = typer.Option(AUTO_JOBS, "--jobs", "-j", help=JOBS_HELP),
 ) -> None:
     """Measure detection on labelled media: AUC, AP, EER, accuracy, per subfolder."""
     options = _options(threshold, frames, jobs)

@@ -6,9 +6,10 @@ and the run goes on, so one corrupt upload does not hide the verdicts on the res
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -25,11 +26,22 @@ from fauxlab.media import expand_inputs, media_kind
 FrameProgress = Callable[[int, int], None]
 
 
+AUTO_JOBS = 0  # `jobs`: one worker per core for POOL_FROM files or more, else one process
+POOL_FROM = 16  # below this, starting workers (each loads every model) costs more than it saves
+
+
 @dataclass(frozen=True)
 class DetectOptions:
     bands: Bands = field(default_factory=bands)
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
-    jobs: int = 1  # files analysed at once, each in its own worker process
+    jobs: int = 1  # files analysed at once, each in its own worker process (AUTO_JOBS: auto)
+
+
+def workers_for(jobs: int, files: int) -> int:
+    """How many processes analyse `files` files when `jobs` were asked for."""
+    if jobs == AUTO_JOBS:
+        return (os.cpu_count() or 1) if files >= POOL_FROM else 1
+    return jobs
 
 
 @dataclass(frozen=True)
@@ -237,13 +249,15 @@ def detect_inputs(
 ) -> DetectRun:
     """Detect on every media file in `paths`, going on past files that cannot be read.
 
-    With `options.jobs` above 1 and a `recipe` to build detectors from, several files
-    are analysed at once in worker processes (`fauxlab.detection.pool`)."""
+    With `options.jobs` above 1 (or AUTO_JOBS and many files) and a `recipe` to build
+    detectors from, several files are analysed at once in worker processes
+    (`fauxlab.detection.pool`)."""
     options = options or DetectOptions()
     files, errors = expand(paths)
     reports: list[FileReport] = []
-    if options.jobs > 1 and recipe is not None and len(files) > 1:
-        outcomes = _in_pool(files, recipe, options, progress)
+    jobs = workers_for(options.jobs, len(files))
+    if jobs > 1 and recipe is not None and len(files) > 1:
+        outcomes = _in_pool(files, recipe, replace(options, jobs=jobs), progress)
     else:
         outcomes = _one_by_one(files, detectors, options, progress)
     for outcome in outcomes:
