@@ -20,7 +20,6 @@ from numpy.typing import NDArray
 
 from fauxlab.errors import InputError
 from fauxlab.faces.extract import INDEX_NAME, read_index
-from fauxlab.faces.landmarks import mouth_aspect_ratio
 from fauxlab.faces.mask import eyes_mask, face_mask, mouth_mask
 from fauxlab.synthesis.faceswap.guide import measure
 
@@ -51,8 +50,7 @@ class FaceSet:
     def openness(self) -> torch.Tensor:
         """(N,) float mouth opening of each face, from its landmarks (inner-lip gap over
         mouth width: 0 shut, about 0.5 wide open)."""
-        values = [mouth_aspect_ratio(points) for points in self.landmarks]
-        return torch.tensor(values, dtype=torch.float32)
+        return torch.from_numpy(self.guides[:, 0].copy())  # the guide's mouth column
 
     @cached_property
     def guides(self) -> NDArray[np.float32]:
