@@ -63,6 +63,47 @@ def build_lite0(pretrained: bool = True, num_classes: int = 1000) -> nn.Module:
     return cast(nn.Module, model)
 
 
+# (conv, batch norm) attribute pairs in efficientnet_lite_pytorch's network and blocks
+_CONV_BN = (
+    ("_conv_stem", "_bn0"),
+    ("_conv_head", "_bn1"),
+    ("_expand_conv", "_bn0"),
+    ("_depthwise_conv", "_bn1"),
+    ("_project_conv", "_bn2"),
+)
+
+
+def _fold_pair(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> None:
+    """Scale `conv`'s filters and set its bias so it computes conv then `norm` (eval)."""
+    assert norm.running_mean is not None and norm.running_var is not None
+    scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
+    bias = norm.bias - norm.running_mean * scale
+    if conv.bias is not None:
+        bias = bias + conv.bias * scale
+    conv.weight = nn.Parameter(conv.weight * scale.reshape(-1, 1, 1, 1), requires_grad=False)
+    conv.bias = nn.Parameter(bias, requires_grad=False)
+
+
+@torch.no_grad()
+def fold_batchnorm(model: nn.Module) -> nn.Module:
+    """For inference only: every batch norm that follows a convolution folded into that
+    convolution's weights and replaced by identity. Same outputs (to float rounding), one
+    layer fewer per conv; Lite0 has 49 of them (BENCHMARKS.md, "Detection speed")."""
+    for module in list(model.modules()):
+        for conv_name, norm_name in _CONV_BN:
+            conv, norm = getattr(module, conv_name, None), getattr(module, norm_name, None)
+            if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
+                _fold_pair(conv, norm)
+                setattr(module, norm_name, nn.Identity())
+        if isinstance(module, nn.Sequential):
+            for i in range(len(module) - 1):
+                conv, norm = module[i], module[i + 1]
+                if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
+                    _fold_pair(conv, norm)
+                    module[i + 1] = nn.Identity()
+    return model.eval()
+
+
 def to_lite0_input(images: torch.Tensor, size: int | None = IMAGENET_SIZE) -> torch.Tensor:
     """uint8 (N, 3, H, W) or float in [-1, 1] -> float in [-1, 1], bilinearly resized."""
     x = images.float() / 127.5 - 1.0 if images.dtype == torch.uint8 else images.float()
@@ -79,8 +120,7 @@ class Lite0Features(nn.Module):
     def __init__(self, size: int | None = IMAGENET_SIZE) -> None:
         super().__init__()
         self.size = size
-        self.net = build_lite0(pretrained=True)
-        self.net.eval()
+        self.net = fold_batchnorm(build_lite0(pretrained=True))  # frozen: never trained
         for parameter in self.net.parameters():
             parameter.requires_grad_(False)
 

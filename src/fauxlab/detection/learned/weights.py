@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fauxlab.backbones.lite0 import fold_batchnorm
 from fauxlab.detection.learned.calibrate import Platt
 from fauxlab.detection.learned.crops import INPUT_MARGIN, INPUT_SIZE
 from fauxlab.detection.learned.model import ForgeryNet
@@ -79,6 +80,6 @@ def load_detector(path: Path | None = None) -> LoadedDetector:
                                for k, v in tensors.items()})  # fmt: skip
     except RuntimeError as exc:
         raise ModelError(f"{path}: weights do not fit the detector network ({exc})") from exc
-    model.eval()
+    fold_batchnorm(model)  # loaded to detect, never to train on
     calibration = Platt(float(metadata["platt_scale"]), float(metadata["platt_bias"]))
     return LoadedDetector(model, calibration, metadata, path)
