@@ -170,6 +170,9 @@ def test_worker_processes_give_the_same_answers_in_input_order(
         assert a["probability"] == pytest.approx(b["probability"], abs=1e-6)
     assert [Path(e["path"]).name for e in two["errors"]] == ["cut.jpg"]
     assert_clean_error(fauxlab("detect", *inputs, "--jobs", "-1"), "--jobs")
+    report = tmp_path / "pooled.html"
+    made = fauxlab(*args[:-1], "--jobs", "2", "--report", report)  # workers draw the figures
+    assert made.returncode == 1 and report.read_text().count("data:image/png") >= 3
 
 
 def test_html_report_is_one_self_contained_file(tmp_path: Path, media_dir: Path) -> None:

@@ -54,12 +54,12 @@ class _Bar:
         self.bar.update(self.frame_task, completed=done, total=total or None, visible=True)
 
 
-def _options(threshold: float, frames: int, jobs: int) -> DetectOptions:
+def _options(threshold: float, frames: int, jobs: int, figures: bool) -> DetectOptions:
     if frames < 1:
         raise InputError(f"--frames {frames}: need at least 1 keyframe per video")
     if jobs < 0:
         raise InputError(f"--jobs {jobs}: give a number of processes, or 0 for one per core")
-    return DetectOptions(bands(threshold), AnalysisOptions(keyframes=frames), jobs)
+    return DetectOptions(bands(threshold), AnalysisOptions(keyframes=frames), jobs, figures)
 
 
 def _recipe(detectors: str | None, model: Path | None) -> DetectorRecipe:
@@ -154,7 +154,7 @@ def detect(
 
     Exits 1 when at least one file is judged fake, 0 otherwise, 2 on a usage or input error.
     """
-    options = _options(threshold, frames, jobs)
+    options = _options(threshold, frames, jobs, figures=report is not None)
     if report is not None and report.exists() and not force:
         raise OutputExistsError(f"{report}: already exists; choose another path or add --force")
     files, unreadable = expand(inputs)
@@ -217,7 +217,7 @@ def bench(
     jobs: int = typer.Option(AUTO_JOBS, "--jobs", "-j", help=JOBS_HELP),
 ) -> None:
     """Measure detection on labelled media: AUC, AP, EER, accuracy, per subfolder."""
-    options = _options(threshold, frames, jobs)
+    options = _options(threshold, frames, jobs, figures=False)
     target = out or Path(f"bench-{labeled_dir.resolve().name}")
     if target.exists():
         raise OutputExistsError(f"{target}: already exists; choose another --out or remove it")

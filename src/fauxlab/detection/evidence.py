@@ -48,20 +48,39 @@ class FaceScore:
         }
 
 
+Drawing = Callable[[], RGBImage]
+
+
 @dataclass(frozen=True, eq=False)  # pixels do not compare with ==
 class Figure:
     """A picture that backs the evidence: a heatmap overlay, a timeline, a spectrum.
 
-    Kept as pixels and encoded only when a report shows it: the JSON lists figures by
-    name, and PNG encoding was a tenth of a photo's detection time."""
+    `drawing` is the pixels or a function that draws them: figures are drawn only when
+    something looks at them (a report, the web page), then encoded as PNG. The JSON lists
+    figures by name, and drawing plus encoding was about a sixth of a photo's detection
+    time (BENCHMARKS.md, "Detection speed"). Pickled (to leave a worker process), a figure
+    is drawn first; `undrawn()` keeps only its name and caption."""
 
     name: str
     caption: str
-    image: RGBImage
+    drawing: RGBImage | Drawing | None
+
+    @cached_property
+    def image(self) -> RGBImage:
+        if self.drawing is None:
+            raise ValueError(f"figure {self.name!r} was left undrawn (analysed without figures)")
+        return self.drawing() if callable(self.drawing) else self.drawing
 
     @cached_property
     def png(self) -> bytes:
         return png_bytes(self.image)
+
+    def undrawn(self) -> Figure:
+        return Figure(self.name, self.caption, None)
+
+    def __reduce__(self) -> tuple[type[Figure], tuple[str, str, RGBImage | None]]:
+        pixels = None if self.drawing is None else self.image
+        return (Figure, (self.name, self.caption, pixels))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,9 +91,16 @@ def _one(path: Path, options: DetectOptions) -> FileReport | FileError:
 
     try:
         media_kind(path)  # a file found in a folder is checked only now
-        return detect_file(path, _detectors, options)
+        report = detect_file(path, _detectors, options)
     except FauxlabError as exc:
         return FileError(path, examine_error(path, exc))
+    return report if options.figures else _undrawn(report)
+
+
+def _undrawn(report: FileReport) -> FileReport:
+    """The report with its figures named but not drawn: leaving the worker draws them."""
+    evidence = [replace(e, figures=[f.undrawn() for f in e.figures]) for e in report.evidence]
+    return replace(report, evidence=evidence)
 
 
 def detect_in_pool(

@@ -35,6 +35,7 @@ class DetectOptions:
     bands: Bands = field(default_factory=bands)
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
     jobs: int = 1  # files analysed at once, each in its own worker process (AUTO_JOBS: auto)
+    figures: bool = True  # False: a worker process returns figures by name only, undrawn
 
 
 def workers_for(jobs: int, files: int) -> int:

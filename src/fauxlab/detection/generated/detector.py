@@ -53,11 +53,15 @@ def summary_for(probability: float) -> str:
 
 def crop_figure(image: RGBImage, side: int, probability: float) -> Figure:
     """The square the detector judged, as small as it saw it, framed in its score's colour."""
-    square = Image.fromarray(analysis_image(image, side))
-    shown = np.asarray(square.resize((FIGURE_SIDE, FIGURE_SIDE), Image.Resampling.BILINEAR))
-    framed = np.empty((FIGURE_SIDE + 2 * BORDER, FIGURE_SIDE + 2 * BORDER, 3), np.uint8)
-    framed[:] = colour_of(probability, bands())
-    framed[BORDER:-BORDER, BORDER:-BORDER] = shown
+
+    def framed() -> RGBImage:
+        square = Image.fromarray(analysis_image(image, side))
+        shown = np.asarray(square.resize((FIGURE_SIDE, FIGURE_SIDE), Image.Resampling.BILINEAR))
+        frame = np.empty((FIGURE_SIDE + 2 * BORDER, FIGURE_SIDE + 2 * BORDER, 3), np.uint8)
+        frame[:] = colour_of(probability, bands())
+        frame[BORDER:-BORDER, BORDER:-BORDER] = shown
+        return frame
+
     caption = (
         f"What this detector looked at: the centre square of the picture, reduced to {side} "
         f"pixels as in training. P(generated) = {probability:.2f} (frame colour: red "

@@ -103,7 +103,10 @@ class LearnedFaceDetector:
         worst_track = max(track_scores, key=lambda t: track_scores[t])
         probability = track_scores[worst_track]
         top = max(scored, key=lambda s: s.score.probability)
-        heat = heatmap_overlay(top.image, top.boundary, top.alignment)
+
+        def heat() -> RGBImage:
+            return heatmap_overlay(top.image, top.boundary, top.alignment)
+
         caption = (
             f"Where the network sees a blending boundary on the face scored highest "
             f"({top.score.probability:.2f}, frame {top.score.frame}); bright = boundary."

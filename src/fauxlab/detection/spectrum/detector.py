@@ -21,6 +21,7 @@ from fauxlab.detection.spectrum.features import (
     spectrum_features,
 )
 from fauxlab.detection.spectrum.model import SpectrumModel, load_shipped_model
+from fauxlab.media.images import RGBImage
 
 NAME = "spectrum"
 IMAGE_WEIGHT = 1.0
@@ -54,16 +55,18 @@ def spectrum_figure(model: SpectrumModel, profile: FloatArray, label: str) -> Fi
     def points(values: FloatArray) -> list[tuple[float, float]]:
         return list(zip(freqs, (float(v) for v in values), strict=True))
 
-    chart = line_chart(
-        [
-            Series("typical real", points(model.real_profile), colour=(44, 160, 44)),
-            Series("typical GAN", points(model.fake_profile), colour=(214, 39, 40)),
-            Series(label, points(profile), colour=(40, 40, 40)),
-        ],
-        title="Power at each level of detail (radially averaged spectrum)",
-        x_label="detail (cycles per pixel; right = finest)",
-        y_label="log power",
-    )
+    def chart() -> RGBImage:
+        return line_chart(
+            [
+                Series("typical real", points(model.real_profile), colour=(44, 160, 44)),
+                Series("typical GAN", points(model.fake_profile), colour=(214, 39, 40)),
+                Series(label, points(profile), colour=(40, 40, 40)),
+            ],
+            title="Power at each level of detail (radially averaged spectrum)",
+            x_label="detail (cycles per pixel; right = finest)",
+            y_label="log power",
+        )
+
     caption = (
         "Each line shows how much of the picture's energy sits at each level of detail, "
         "from coarse (left) to the finest (right). GAN images often carry too much or "
