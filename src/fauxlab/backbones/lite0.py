@@ -84,10 +84,23 @@ def _fold_pair(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> None:
     conv.bias = nn.Parameter(bias, requires_grad=False)
 
 
+def _inline_padding(conv: nn.Module) -> None:
+    """A "same"-padded conv whose padding is symmetric (stride 1) pads inside conv2d
+    instead of copying its input through a ZeroPad2d first."""
+    pad = getattr(conv, "static_padding", None)
+    if not isinstance(conv, nn.Conv2d) or not isinstance(pad, nn.ZeroPad2d):
+        return
+    left, right, top, bottom = pad.padding
+    if left == right and top == bottom:
+        conv.padding = (top, left)
+        conv.static_padding = nn.Identity()
+
+
 @torch.no_grad()
 def fold_batchnorm(model: nn.Module) -> nn.Module:
     """For inference only: every batch norm that follows a convolution folded into that
-    convolution's weights and replaced by identity. Same outputs (to float rounding), one
+    convolution's weights and replaced by identity, and symmetric padding done by the
+    convolution itself. Same outputs (to float rounding), one
     layer fewer per conv; Lite0 has 49 of them (BENCHMARKS.md, "Detection speed")."""
     for module in list(model.modules()):
         for conv_name, norm_name in _CONV_BN:
@@ -95,6 +108,7 @@ def fold_batchnorm(model: nn.Module) -> nn.Module:
             if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
                 _fold_pair(conv, norm)
                 setattr(module, norm_name, nn.Identity())
+        _inline_padding(module)
         if isinstance(module, nn.Sequential):
             for i in range(len(module) - 1):
                 conv, norm = module[i], module[i + 1]
