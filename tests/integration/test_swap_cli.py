@@ -28,7 +28,6 @@ from fauxlab.synthesis.faceswap.coverage import coverage_warnings, mouth_range
 from fauxlab.synthesis.faceswap.data import load_faceset
 from fauxlab.synthesis.faceswap.evaluate import crop_swap_scores, evaluate
 from fauxlab.synthesis.faceswap.runfolder import RUN_FILE, load_run, read_run_info
-from fauxlab.synthesis.faceswap.steer import MouthMeter
 from fauxlab.synthesis.faceswap.train import TrainConfig, _Trainer, train
 from fauxlab.training import load_weights
 
@@ -170,7 +169,6 @@ def test_apply_image_and_video_are_sealed_and_keep_audio(
     out = tmp_path / "swapped.mp4"
     summary = apply_swap(loaded, short_clip, out, "a")
     assert summary.frames_swapped == summary.frames > 20
-    assert summary.mouth_steering and summary.mean_mouth_correction is not None
     source, made = probe_video(short_clip), probe_video(out)
     assert made.audio_codec == source.audio_codec and made.frame_count == source.frame_count
     assert abs(made.duration - source.duration) < 0.1
@@ -195,25 +193,7 @@ def test_an_unguided_run_applies_as_before(
     assert not loaded.info.guided and loaded.guide_for([np.zeros((68, 2))], "a", "b") is None
     still = tmp_path / "frame.png"
     write_image(still, next(iter_frames(short_clip)).image)
-    summary = apply_swap(loaded, still, tmp_path / "swapped.png", "b")
-    assert summary.frames_swapped == 1 and not summary.mouth_steering
-
-
-def test_the_mouth_meter_reads_the_opening_the_landmarks_give(folders: tuple[Path, Path]) -> None:
-    """Steering measures drawn 64 px crops with FaceMesh; on real crops that measure must
-    follow the one the guide was trained on (the extractor's landmarks)."""
-    faces = load_faceset(folders[0])
-    meter = MouthMeter()
-    try:
-        read = [meter(np.ascontiguousarray(faces.images[i].permute(1, 2, 0).numpy()))
-                for i in range(0, len(faces), 3)]  # fmt: skip
-        assert meter(np.full((64, 64, 3), 128, np.uint8)) is None
-    finally:
-        meter.close()
-    truth = faces.guides[::3, 0]
-    found = [i for i, value in enumerate(read) if value is not None]
-    assert len(found) > 0.9 * len(read)
-    assert np.corrcoef(truth[found], [read[i] for i in found])[0, 1] > 0.7  # 0.56 unrefined
+    assert apply_swap(loaded, still, tmp_path / "swapped.png", "b").frames_swapped == 1
 
 
 def test_crop_swap_scores(run: Path, folders: tuple[Path, Path]) -> None:

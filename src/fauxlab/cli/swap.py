@@ -155,12 +155,6 @@ def apply(
         help="Video: the track id to swap (default: the biggest face first seen). "
         "Image: the face number, 0 = largest.",
     ),
-    steer: bool = typer.Option(
-        True,
-        "--steer/--no-steer",
-        help="Guided runs: measure the mouth each drawn face opens and correct the guide "
-        "until it matches the source (4 decodes a face); --no-steer draws once.",
-    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Swap one person's face in an image or video; audio is kept, the output sealed."""
@@ -178,7 +172,7 @@ def apply(
     with progress_bar() as bar:
         task = bar.add_task("swapping", total=total)
         summary = apply_swap(
-            loaded, source, out, to, track, lambda done: bar.update(task, completed=done), steer
+            loaded, source, out, to, track, lambda done: bar.update(task, completed=done)
         )
     if as_json:
         print_json(summary.to_dict())

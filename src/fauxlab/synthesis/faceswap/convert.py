@@ -2,8 +2,7 @@
 colour-match, blend back. Every output is sealed (watermark, C2PA, ledger).
 
 For each face: the same alignment as training (size and margin from the run) cuts the
-crop; the target decoder draws the new face and its mask (a guided run's mouth steered
-until it opens as wanted, steer.py); the face's colour is matched
+crop; the target decoder draws the new face and its mask; the face's colour is matched
 to the original crop (mean and std in LAB, inside the mask); the mask is intersected
 with the landmark hull, eroded and feathered, and the face pasted back through the
 inverse transform. In a video the face pipeline tracks and smooths landmarks over time,
@@ -13,7 +12,7 @@ is swapped. The sound track is copied from the input.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,9 +29,7 @@ from fauxlab.faces.pipeline import faces_in_video
 from fauxlab.media import Frame, MediaKind, media_kind, probe_video, read_image
 from fauxlab.media.images import RGBImage
 from fauxlab.provenance.seal import IMAGE_SUFFIXES, VIDEO_SUFFIXES, seal_image, seal_video
-from fauxlab.synthesis.faceswap.guide import Guides, normalise
 from fauxlab.synthesis.faceswap.runfolder import LoadedRun
-from fauxlab.synthesis.faceswap.steer import MouthMeter, MouthSteering
 
 Mask = NDArray[np.float32]
 
@@ -48,8 +45,6 @@ class ApplySummary:
     track: int | None = None
     tracks_seen: list[int] = field(default_factory=list)
     sealed: dict[str, object] = field(default_factory=dict)
-    mouth_steering: bool = False
-    mean_mouth_correction: float | None = None  # steered minus transferred guide, mean |.|
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,62 +65,24 @@ def colour_match(face: RGBImage, reference: RGBImage, region: Mask) -> RGBImage:
 
 
 class Swapper:
-    """One loaded run, swapping faces towards identity `to`; a guided run's mouth is
-    steered (steer.py) unless `steer` is off."""
+    """One loaded run, swapping faces towards identity `to`."""
 
-    def __init__(
-        self, run: LoadedRun, to: str, feather_ratio: float = 0.08, steer: bool = True
-    ) -> None:
+    def __init__(self, run: LoadedRun, to: str, feather_ratio: float = 0.08) -> None:
         if to not in ("a", "b"):
             raise InputError(f"--to must be a or b, got {to!r}")
         self.run, self.to, self.feather_ratio = run, to, feather_ratio
-        self._meter: MouthMeter | None = None
-        self.steering: MouthSteering | None = None
-        if steer and run.info.guided:
-            self._meter = MouthMeter()
-            self.steering = MouthSteering(run.info.guides[to][0], self._meter)
-        self.corrections: list[float] = []  # steered minus transferred mouth guide, per face
-
-    def _draw(self, crop: torch.Tensor, values: Guides | None) -> tuple[torch.Tensor, Mask]:
-        """Decode one crop (1 x 3 x S x S) once per row of `values` (once when unguided)."""
-        device = next(self.run.model.parameters()).device
-        if values is None:
-            rgb, mask = self.run.model(crop.to(device), self.to, None)
-        else:
-            guide = torch.from_numpy(normalise(values)).to(device)
-            batch = crop.expand(len(values), -1, -1, -1).to(device)
-            rgb, mask = self.run.model(batch, self.to, guide)
-        return rgb.cpu(), mask[:, 0].cpu().numpy().astype(np.float32)
 
     @torch.no_grad()
     def decode(self, crop: RGBImage, landmarks: Points) -> tuple[RGBImage, Mask]:
         """The target identity's face and mask (0..1) for one aligned crop of the other
         person, whose landmarks (crop pixels) guide a guided model."""
-        x = torch.from_numpy(crop).permute(2, 0, 1)[None].float().div(255)
+        device = next(self.run.model.parameters()).device
+        x = torch.from_numpy(crop).permute(2, 0, 1)[None].float().div(255).to(device)
         source = "a" if self.to == "b" else "b"
-        values = self.run.guide_values([landmarks], source, self.to)
-        if values is not None and self.steering is not None:
-            values = self._steer(x, values, self.steering)
-        rgb, mask = self._draw(x, values)
-        return _to_uint8(rgb[0]), mask[0]
-
-    def _steer(self, crop: torch.Tensor, values: Guides, steering: MouthSteering) -> Guides:
-        """`values` with the mouth guide that draws the transferred opening."""
-        wanted = float(values[0, 0])
-
-        def render(mouths: Sequence[float]) -> list[RGBImage]:
-            rows = np.repeat(values, len(mouths), axis=0)
-            rows[:, 0] = mouths
-            return [_to_uint8(face) for face in self._draw(crop, rows)[0]]
-
-        steered = values.copy()
-        steered[0, 0] = steering(wanted, render)
-        self.corrections.append(float(steered[0, 0]) - wanted)
-        return steered
-
-    def close(self) -> None:
-        if self._meter is not None:
-            self._meter.close()
+        guide = self.run.guide_for([landmarks], source, self.to)
+        rgb, mask = self.run.model(x, self.to, None if guide is None else guide.to(device))
+        face = (rgb[0].permute(1, 2, 0).cpu().numpy() * 255 + 0.5).clip(0, 255)
+        return face.astype(np.uint8), mask[0, 0].cpu().numpy().astype(np.float32)
 
     def swap(self, image: RGBImage, face: Face) -> RGBImage:
         info = self.run.info
@@ -138,11 +95,6 @@ class Swapper:
         new_face = colour_match(new_face, crop, region)
         blend = feather((region > 0.5).astype(np.float32), self.feather_ratio * info.size)
         return paste(image, new_face, alignment, blend)
-
-
-def _to_uint8(face: torch.Tensor) -> RGBImage:
-    """3 x S x S float 0..1 -> S x S x 3 uint8."""
-    return np.asarray((face.permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255), np.uint8)
 
 
 def _area(face: Face) -> float:
@@ -163,23 +115,14 @@ def apply_swap(
     to: str = "b",
     track: int | None = None,
     progress: Callable[[int], None] | None = None,
-    steer: bool = True,
 ) -> ApplySummary:
     """Swap the chosen face of `source` (image or video) into `out`, sealed;
-    `progress` hears the number of frames done; `steer` closes the loop on a guided
-    run's mouth (steer.py)."""
-    swapper = Swapper(run, to, steer=steer)
-    try:
-        if media_kind(source) is MediaKind.IMAGE:
-            summary = _apply_image(swapper, source, out, track)
-        else:
-            summary = _apply_video(swapper, source, out, track, progress)
-    finally:
-        swapper.close()
-    summary.mouth_steering = swapper.steering is not None
-    if swapper.corrections:
-        summary.mean_mouth_correction = round(float(np.mean(np.abs(swapper.corrections))), 4)
-    return summary
+    `progress` hears the number of frames done."""
+    swapper = Swapper(run, to)
+    kind = media_kind(source)
+    if kind is MediaKind.IMAGE:
+        return _apply_image(swapper, source, out, track)
+    return _apply_video(swapper, source, out, track, progress)
 
 
 def _apply_image(swapper: Swapper, source: Path, out: Path, track: int | None) -> ApplySummary:

@@ -21,13 +21,7 @@ from torch import Tensor
 from fauxlab.errors import ModelError, OutputExistsError
 from fauxlab.fileio import sha256_file
 from fauxlab.provenance.seal import ModelInfo
-from fauxlab.synthesis.faceswap.guide import (
-    CHANNELS,
-    Guides,
-    GuideTransfer,
-    measure,
-    normalise,
-)
+from fauxlab.synthesis.faceswap.guide import CHANNELS, GuideTransfer, measure, normalise
 from fauxlab.synthesis.faceswap.models import SwapModel
 from fauxlab.training import load_weights
 
@@ -128,19 +122,12 @@ class LoadedRun:
     ) -> Tensor | None:
         """The decoder input for faces of `source` drawn as `to` (None when unguided):
         each face's openings, carried into `to`'s range when the two differ."""
-        values = self.guide_values(landmarks, source, to)
-        return None if values is None else torch.from_numpy(normalise(values))
-
-    def guide_values(
-        self, landmarks: list[NDArray[np.float32]], source: str, to: str
-    ) -> Guides | None:
-        """`guide_for` before normalising: raw openings in `to`'s range."""
         if not self.info.guided:
             return None
         values = np.stack([measure(points) for points in landmarks])
         if source != to:
             values = GuideTransfer(self.info.guides[source], self.info.guides[to])(values)
-        return values
+        return torch.from_numpy(normalise(values))
 
 
 def latest_weights(folder: Path) -> tuple[Path, str, int]:
