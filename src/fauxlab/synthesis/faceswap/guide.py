@@ -33,7 +33,7 @@ Guides = NDArray[np.float32]  # N x CHANNELS, raw openings
 
 def default_guide(model: str) -> str:
     """The guide a model trains with unless told: the classic baseline stays as published,
-    fauxlab's own model follows the source's mouth (BENCHMARKS.md: 0.39 -> 0.71)."""
+    fauxlab's own model follows the source's mouth (BENCHMARKS.md: 0.39 -> 0.81)."""
     return "none" if model == "classic" else "expression"
 
 
