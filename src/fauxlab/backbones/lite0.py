@@ -100,8 +100,8 @@ def _inline_padding(conv: nn.Module) -> None:
 def fold_batchnorm(model: nn.Module) -> nn.Module:
     """For inference only: every batch norm that follows a convolution folded into that
     convolution's weights and replaced by identity, and symmetric padding done by the
-    convolution itself. Same outputs (to float rounding), one
-    layer fewer per conv; Lite0 has 49 of them (BENCHMARKS.md, "Detection speed")."""
+    convolution itself. Same outputs (to float rounding), one layer fewer per conv; Lite0
+    has 49 of them (BENCHMARKS.md, "Detection speed")."""
     for module in list(model.modules()):
         for conv_name, norm_name in _CONV_BN:
             conv, norm = getattr(module, conv_name, None), getattr(module, norm_name, None)

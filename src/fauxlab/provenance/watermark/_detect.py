@@ -140,13 +140,15 @@ def _axis_fold(length: int, size: int, tile: int) -> sparse.csr_matrix:
     return sparse.csr_matrix(_fold_operators(length, (size,), tile)[0])
 
 
-@lru_cache(maxsize=4)
 def _stacked_folds(length: int, sizes: tuple[int, ...], tile: int) -> sparse.csr_matrix:
     """(len(sizes) * tile, length): the sizes' folds one above the other."""
     return sparse.vstack([_axis_fold(length, size, tile) for size in sizes], format="csr")
 
 
-@lru_cache(maxsize=4)
+_coarse_folds = lru_cache(maxsize=2)(_stacked_folds)  # the coarse scan's sizes never change
+
+
+@lru_cache(maxsize=2)
 def _diagonal_folds(length: int, sizes: tuple[int, ...], tile: int) -> sparse.csr_matrix:
     """The sizes' folds along a block diagonal: each size's applied to its own rows."""
     return sparse.block_diag([_axis_fold(length, size, tile) for size in sizes], format="csr")
@@ -233,10 +235,11 @@ def _coarse_scores(plane: WorkMap, lay: Layout) -> dict[Size, float]:
     both sides cut alike (s, s), the height only (s, top) and the width only (top, s)."""
     coarse, top, tile = halve(plane).astype(np.float32), WORK // 2, TILE // 2
     sides = tuple(range(tile, top))
-    rows = np.asarray(_stacked_folds(top, sides, tile) @ coarse, dtype=np.float32)
+    folds = _coarse_folds(top, sides, tile)
+    rows = np.asarray(folds @ coarse, dtype=np.float32)
     rows = rows.reshape(len(sides), tile, top)  # the height resized to each side, folded
     both = _diagonal_folds(top, sides, tile) @ rows.transpose(0, 2, 1).reshape(-1, tile)
-    height_only = (coarse[:tile] + coarse[tile:]) @ _stacked_folds(top, sides, tile).T
+    height_only = (coarse[:tile] + coarse[tile:]) @ folds.T
     tiles = np.concatenate(
         [
             np.asarray(both, np.float32).reshape(len(sides), tile, tile).transpose(0, 2, 1),
