@@ -58,8 +58,8 @@ HYPOTHESES = 64  # scale/offset hypotheses scored at most per reading (the union
 THRESHOLD = math.sqrt(2 * math.log(HYPOTHESES * 2.0**PAYLOAD_BITS / FALSE_POSITIVE_RATE))
 _ENERGY_SIGMA = 2.0  # work px: neighbourhood for the local energy the band is divided by
 _OFFSETS = 3  # pilot peaks (tile offsets) decoded per size
-_SCAN_KEEP = 12  # sizes of the coarse crop scan refined at full resolution (see _scan)
-_SCAN_OFFSETS = 3  # pilot peaks decoded per refined size, best sizes first
+_SCAN_KEEP = 6  # sizes of the coarse crop scan refined at full resolution (see _scan)
+_SCAN_OFFSETS = 2  # pilot peaks decoded per refined size, best sizes first
 _REFINE = (-1, 0, 1)  # full-resolution sizes tried around each coarse one (work px)
 
 WorkMap = NDArray[np.float32]
