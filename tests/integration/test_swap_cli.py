@@ -245,6 +245,10 @@ def test_cli_errors_are_one_line(run: Path, tmp_path: Path) -> None:
         (["train", "--a", str(tmp_path), "--b", str(tmp_path), "--out", str(tmp_path / "r"),
           "--steps", "1"], "faces.jsonl"),
         (["train", "--out", str(run), "--steps", "1"], "--resume"),
+        (["train", "--a", str(tmp_path), "--b", str(tmp_path), "--out", str(tmp_path / "r"),
+          "--steps", "1", "--mouth-weight", "-1"], "--mouth-weight must be 0 or more"),
+        (["train", "--out", str(run), "--resume", "--steps", "3", "--mouth-weight", "4"],
+         "fixed when a run starts"),
     ]  # fmt: skip
     for args, needle in cases:
         result = subprocess.run(

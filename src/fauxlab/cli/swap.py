@@ -72,6 +72,11 @@ def train(
         "and eyes are, so swaps follow the source's mouth (docs/faceswap.md); none (default "
         "for classic): the decoders see only the shared code.",
     ),
+    mouth_weight: float | None = typer.Option(
+        None,
+        help="Extra loss weight inside the mouth (default 2: a mouth pixel counts 3x a "
+        "cheek; docs/faceswap.md).",
+    ),
     minutes: float | None = typer.Option(None, help="Train this many minutes (more)."),
     steps: int | None = typer.Option(None, help="Train until this total step count."),
     batch: int | None = typer.Option(None, help="Faces of each person per step (default 16)."),
@@ -89,6 +94,7 @@ def train(
     When memory is too small for the batch it is halved (and said so) and training goes on.
     """
     from fauxlab.synthesis.faceswap.guide import default_guide
+    from fauxlab.synthesis.faceswap.losses import LossWeights
     from fauxlab.synthesis.faceswap.train import TrainConfig
     from fauxlab.synthesis.faceswap.train import train as run_training
 
@@ -100,6 +106,10 @@ def train(
         raise InputError("--minutes and --steps must be positive")
     if preview_every is not None and preview_every < 1:
         raise InputError("--preview-every must be at least 1")
+    if mouth_weight is not None and mouth_weight < 0:
+        raise InputError(f"--mouth-weight must be 0 or more, got {mouth_weight}")
+    if resume and mouth_weight is not None:
+        raise InputError("--mouth-weight is fixed when a run starts; drop it with --resume")
     given = {
         "batch": batch,
         "gan_weight": gan_weight,
@@ -113,6 +123,7 @@ def train(
         gan_weight=0.0 if gan_weight is None else gan_weight,
         expression_weight=0.0 if expression_weight is None else expression_weight,
         preview_every=500 if preview_every is None else preview_every,
+        losses=LossWeights() if mouth_weight is None else LossWeights(mouth=mouth_weight),
     )  # fmt: skip
     bar, report = _train_progress()
     try:
