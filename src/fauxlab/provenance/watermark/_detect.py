@@ -21,7 +21,9 @@ by the union bound
 for t = sqrt(2 ln(HYPOTHESES * 2^32 / FALSE_POSITIVE_RATE)) = 8.96 (64 hypotheses,
 1e-6). The same bound, evaluated at the observed score, is the reading's p-value.
 Hypotheses are cheap in this currency (16 would give 8.81, 1024 gives 9.27), so the
-decoder tries the pilot's best three offsets rather than trusting its single best.
+decoder tries the pilot's best three offsets of the whole picture, and two of each crop
+size, rather than trusting its single best. A reading scores at most 3 + 12 * 2 = 27,
+under the 64 the threshold allows for.
 Unmarked pictures score 6 to 7 (the best of 2^32 codewords); a marked one near
 sqrt(870) = 29.5 at most, about 23 untouched and 15 to 20 after JPEG, resizing or crops.
 
