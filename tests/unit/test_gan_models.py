@@ -50,7 +50,7 @@ def test_losses_are_finite_and_r1_is_nonnegative(kind: str) -> None:
     real, fake = torch.rand(4, 3, 32, 32) * 2 - 1, torch.rand(4, 3, 32, 32) * 2 - 1
     assert torch.isfinite(d_loss(kind, d(real), d(fake)))  # type: ignore[arg-type]
     assert torch.isfinite(g_loss(kind, d(fake)))  # type: ignore[arg-type]
-    assert float(r1_penalty(d, real)) >= 0
+    assert float(r1_penalty(d, real).detach()) >= 0
 
 
 def test_diff_augment_is_seeded_differentiable_and_keeps_shape() -> None:
