@@ -25,6 +25,8 @@ from fauxlab.provenance.watermark import (
     extract,
     extract_frames,
 )
+from fauxlab.provenance.watermark._detect import _OFFSETS, HYPOTHESES, search, work_map
+from fauxlab.provenance.watermark._layout import DEFAULT_KEY, layout
 
 RGB = NDArray[np.uint8]
 PAYLOAD = 0x5EED_F00D
@@ -230,3 +232,11 @@ def test_crop_scan_reports_the_crop_it_found(astronaut: RGB) -> None:
     assert reading.found and reading.payload == PAYLOAD
     assert reading.crop[0] == pytest.approx(0.7, abs=0.02)
     assert reading.crop[1] == pytest.approx(0.7, abs=0.02)
+
+
+def test_an_unmarked_read_stays_within_the_hypotheses_its_threshold_allows(astronaut: RGB) -> None:
+    """The 1e-6 false-positive bound holds only if a reading scores at most HYPOTHESES
+    hypotheses; an unmarked picture runs the whole crop scan, the most a reading scores."""
+    best, scored = search(work_map(astronaut), layout(DEFAULT_KEY))
+    assert _OFFSETS < scored <= HYPOTHESES
+    assert best.score < THRESHOLD
