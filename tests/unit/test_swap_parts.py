@@ -15,7 +15,7 @@ from fauxlab.synthesis.faceswap.expression import MouthProbe, consistency_loss, 
 from fauxlab.synthesis.faceswap.losses import LossWeights, reconstruction_loss, ssim_map
 from fauxlab.synthesis.faceswap.models import PatchDiscriminator, SwapModel, parameter_count
 from fauxlab.synthesis.faceswap.runfolder import FORMAT, RUN_FILE, read_run_info
-from fauxlab.synthesis.faceswap.train import is_out_of_memory
+from fauxlab.synthesis.faceswap.train import is_out_of_memory, lr_scale
 from fauxlab.synthesis.faceswap.warp import AugmentSettings, augment
 
 
@@ -113,3 +113,11 @@ def test_consistency_term_moves_the_swap_not_the_probe(faces: torch.Tensor) -> N
     assert all(weight.requires_grad for weight in probe.parameters()), "frozen only for the term"
     probe_loss(probe, swapped, target).backward()  # type: ignore[no-untyped-call]
     assert all(weight.grad is not None for weight in probe.parameters())
+
+
+def test_the_learning_rate_falls_to_zero_over_the_last_share_of_the_budget() -> None:
+    assert [lr_scale(f, 0.25) for f in (0.0, 0.5, 0.75)] == [1.0, 1.0, 1.0]
+    assert lr_scale(0.875, 0.25) == pytest.approx(0.5)
+    assert lr_scale(1.0, 0.25) == 0.0
+    assert lr_scale(0.99, 0.0) == 1.0, "0: a constant rate, as before"
+    assert lr_scale(0.5, 1.0) == pytest.approx(0.5), "1: falls from the first step"

@@ -77,6 +77,11 @@ def train(
         help="Extra loss weight inside the mouth (default 2: a mouth pixel counts 3x a "
         "cheek; docs/faceswap.md).",
     ),
+    lr_decay: float | None = typer.Option(
+        None,
+        help="Last share of the budget over which the learning rate falls linearly to 0 "
+        "(default 0 = constant; docs/faceswap.md).",
+    ),
     minutes: float | None = typer.Option(None, help="Train this many minutes (more)."),
     steps: int | None = typer.Option(None, help="Train until this total step count."),
     batch: int | None = typer.Option(None, help="Faces of each person per step (default 16)."),
@@ -115,6 +120,7 @@ def train(
         "gan_weight": gan_weight,
         "expression_weight": expression_weight,
         "preview_every": preview_every,
+        "lr_decay": lr_decay,
     }
     overrides = {k: v for k, v in given.items() if v is not None}
     config = TrainConfig(
@@ -123,6 +129,7 @@ def train(
         gan_weight=0.0 if gan_weight is None else gan_weight,
         expression_weight=0.0 if expression_weight is None else expression_weight,
         preview_every=500 if preview_every is None else preview_every,
+        lr_decay=0.0 if lr_decay is None else lr_decay,
         losses=LossWeights() if mouth_weight is None else LossWeights(mouth=mouth_weight),
     )  # fmt: skip
     bar, report = _train_progress()

@@ -81,6 +81,7 @@ class TrainConfig:
     gan_start: float = 0.5  # share of the budget after which the critic switches on
     expression_weight: float = 0.0  # swaps must keep the source's mouth opening (expression.py)
     guide: str = "none"  # "expression": decoders are told mouth and eye opening (guide.py)
+    lr_decay: float = 0.0  # last share of the budget over which the learning rate falls to 0
     preview_every: int = 500
     checkpoint_minutes: float = 5.0
     log_every: int = 20
@@ -107,6 +108,8 @@ class TrainConfig:
             raise InputError(f"--expression-weight must be 0 or more, got {self.expression_weight}")
         if self.guide not in GUIDE_NAMES:
             raise InputError(f"unknown --guide {self.guide!r}; choose {', '.join(GUIDE_NAMES)}")
+        if not 0.0 <= self.lr_decay <= 1.0:
+            raise InputError(f"--lr-decay must be between 0 and 1, got {self.lr_decay}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -432,6 +435,8 @@ def _loop(
         while not budget.done(trainer.step):
             fraction = _fraction(budget, trainer.step, steps, minutes)
             gan_on = config.gan_weight > 0 and fraction >= config.gan_start
+            for group in trainer.opt.param_groups:
+                group["lr"] = config.learning_rate * lr_scale(fraction, config.lr_decay)
             tick = time.perf_counter()
             try:
                 losses = trainer.train_step(gan_on)
@@ -458,6 +463,15 @@ def _loop(
         if trainer.step > start_step and not _saved_at(out, trainer.step):
             trainer.save()
             summary.previews.append(str(trainer.preview()))
+
+
+def lr_scale(fraction: float, decay_share: float) -> float:
+    """1 until the last `decay_share` of the budget, then falling linearly to 0 at its end:
+    with a constant rate the last step's weights wander around the minimum, and a short
+    run is judged on exactly those weights."""
+    if decay_share <= 0 or fraction <= 1 - decay_share:
+        return 1.0
+    return max(0.0, (1 - fraction) / decay_share)
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
