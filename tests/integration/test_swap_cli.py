@@ -157,14 +157,16 @@ def test_expression_term_trains_a_probe_that_resumes(
     assert any(not torch.equal(moved[k], v) for k, v in saved.items()), "the probe went on"
 
 
-def test_lr_decay_lowers_the_rate_over_the_end_of_the_budget(
+def test_lr_decay_and_mouth_balance_train_and_are_recorded(
     folders: tuple[Path, Path], tmp_path: Path
 ) -> None:
     out = tmp_path / "decay"
-    train(*folders, out, TrainConfig(batch=2, preview_every=100, lr_decay=0.5), steps=4)
+    config = TrainConfig(batch=2, preview_every=100, lr_decay=0.5, mouth_balance=0.5)
+    train(*folders, out, config, steps=4)
     (group,) = load_checkpoint(out / "checkpoints").state["opt"]["param_groups"]
     assert group["lr"] == pytest.approx(2e-4 * 0.5), "the 4th step starts 3/4 of the way in"
-    assert read_run_info(out).settings["lr_decay"] == 0.5
+    settings = read_run_info(out).settings
+    assert (settings["lr_decay"], settings["mouth_balance"]) == (0.5, 0.5)
 
 
 def test_apply_image_and_video_are_sealed_and_keep_audio(
@@ -261,6 +263,8 @@ def test_cli_errors_are_one_line(run: Path, tmp_path: Path) -> None:
          "fixed when a run starts"),
         (["train", "--a", str(tmp_path), "--b", str(tmp_path), "--out", str(tmp_path / "r"),
           "--steps", "1", "--lr-decay", "2"], "--lr-decay must be between 0 and 1"),
+        (["train", "--a", str(tmp_path), "--b", str(tmp_path), "--out", str(tmp_path / "r"),
+          "--steps", "1", "--mouth-balance", "-1"], "--mouth-balance must be between 0 and 1"),
     ]  # fmt: skip
     for args, needle in cases:
         result = subprocess.run(

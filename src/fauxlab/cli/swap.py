@@ -82,6 +82,11 @@ def train(
         help="Last share of the budget over which the learning rate falls linearly to 0 "
         "(default 0 = constant; docs/faceswap.md).",
     ),
+    mouth_balance: float | None = typer.Option(
+        None,
+        help="Even out mouth openings in the faces drawn: 0 draws frames uniformly, 1 each "
+        "opening range equally often (default 0; docs/faceswap.md).",
+    ),
     minutes: float | None = typer.Option(None, help="Train this many minutes (more)."),
     steps: int | None = typer.Option(None, help="Train until this total step count."),
     batch: int | None = typer.Option(None, help="Faces of each person per step (default 16)."),
@@ -121,6 +126,7 @@ def train(
         "expression_weight": expression_weight,
         "preview_every": preview_every,
         "lr_decay": lr_decay,
+        "mouth_balance": mouth_balance,
     }
     overrides = {k: v for k, v in given.items() if v is not None}
     config = TrainConfig(
@@ -130,6 +136,7 @@ def train(
         expression_weight=0.0 if expression_weight is None else expression_weight,
         preview_every=500 if preview_every is None else preview_every,
         lr_decay=0.0 if lr_decay is None else lr_decay,
+        mouth_balance=0.0 if mouth_balance is None else mouth_balance,
         losses=LossWeights() if mouth_weight is None else LossWeights(mouth=mouth_weight),
     )  # fmt: skip
     bar, report = _train_progress()

@@ -55,6 +55,7 @@ from fauxlab.synthesis.faceswap.runfolder import (
     read_run_info,
     write_run_info,
 )
+from fauxlab.synthesis.faceswap.sampling import draw, draw_weights
 from fauxlab.synthesis.faceswap.warp import augment
 from fauxlab.training import (
     Budget,
@@ -82,6 +83,7 @@ class TrainConfig:
     expression_weight: float = 0.0  # swaps must keep the source's mouth opening (expression.py)
     guide: str = "none"  # "expression": decoders are told mouth and eye opening (guide.py)
     lr_decay: float = 0.0  # last share of the budget over which the learning rate falls to 0
+    mouth_balance: float = 0.0  # evens out mouth openings in the faces drawn (sampling.py)
     preview_every: int = 500
     checkpoint_minutes: float = 5.0
     log_every: int = 20
@@ -110,6 +112,8 @@ class TrainConfig:
             raise InputError(f"unknown --guide {self.guide!r}; choose {', '.join(GUIDE_NAMES)}")
         if not 0.0 <= self.lr_decay <= 1.0:
             raise InputError(f"--lr-decay must be between 0 and 1, got {self.lr_decay}")
+        if not 0.0 <= self.mouth_balance <= 1.0:
+            raise InputError(f"--mouth-balance must be between 0 and 1, got {self.mouth_balance}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -183,6 +187,10 @@ class _Trainer:
                 carried = GuideTransfer(ranges[name], ranges[other])(faces.guides)
                 self.own_guides[name] = torch.from_numpy(normalise(faces.guides))
                 self.swap_guides[name] = torch.from_numpy(normalise(carried))
+        self.draw_weights = {
+            name: draw_weights(faces.guides[:, 0], config.mouth_balance)
+            for name, faces in (("a", a), ("b", b))
+        }
         self.opt = torch.optim.Adam(
             self.model.parameters(), lr=config.learning_rate, betas=(0.5, 0.999)
         )
@@ -250,7 +258,7 @@ class _Trainer:
 
     # -- one step -----------------------------------------------------------------------
     def _side(self, faces: FaceSet, identity: str, gan_on: bool) -> _Side:
-        indices = torch.randint(len(faces), (self.batch,), generator=self.rng)
+        indices = draw(len(faces), self.batch, self.draw_weights[identity], self.rng)
         images, masks = faces.batch(indices)
         warped, target, target_masks = augment(images, masks, self.rng)
         warped, target = warped.to(self.device), target.to(self.device)
