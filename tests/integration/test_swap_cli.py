@@ -23,7 +23,7 @@ from fauxlab.media import Sampling, VideoWriter, iter_frames, probe_video, write
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.verify import verify_file
 from fauxlab.synthesis.faceswap import evaluate as evaluate_module
-from fauxlab.synthesis.faceswap.convert import apply_swap
+from fauxlab.synthesis.faceswap.convert import Swapper, apply_swap
 from fauxlab.synthesis.faceswap.coverage import coverage_warnings, mouth_range
 from fauxlab.synthesis.faceswap.data import load_faceset
 from fauxlab.synthesis.faceswap.evaluate import crop_swap_scores, evaluate
@@ -167,6 +167,29 @@ def test_lr_decay_and_mouth_balance_train_and_are_recorded(
     assert group["lr"] == pytest.approx(2e-4 * 0.5), "the 4th step starts 3/4 of the way in"
     settings = read_run_info(out).settings
     assert (settings["lr_decay"], settings["mouth_balance"]) == (0.5, 0.5)
+
+
+def test_flip_average_draws_the_mirrored_face_as_the_mirror_image(
+    run: Path, folders: tuple[Path, Path]
+) -> None:
+    """Averaging a face with its mirror makes the decoder exactly mirror-symmetric: the
+    mirrored crop comes out as the mirror of the crop's face; one pass alone does not."""
+    faces = load_faceset(folders[0], 64)
+    crop = np.ascontiguousarray(faces.images[0].permute(1, 2, 0).numpy())
+    points = faces.landmarks[0]
+    mirrored = points.copy()
+    mirrored[:, 0] = crop.shape[1] - 1 - mirrored[:, 0]
+    loaded = load_run(run)
+    gaps = {}
+    for flip in (True, False):
+        swapper = Swapper(loaded, "b", flip_average=flip)
+        face, mask = swapper.decode(crop, points)
+        face_m, mask_m = swapper.decode(np.ascontiguousarray(crop[:, ::-1]), mirrored)
+        gaps[flip] = np.abs(face.astype(int) - face_m[:, ::-1].astype(int)).max()
+        if flip:
+            assert np.allclose(mask, mask_m[:, ::-1], atol=1e-5)
+    assert gaps[True] <= 1, "equal up to rounding"
+    assert gaps[False] > 1, "a single pass is not symmetric, so the test can tell"
 
 
 def test_apply_image_and_video_are_sealed_and_keep_audio(

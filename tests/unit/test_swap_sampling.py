@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from numpy.typing import NDArray
 
 from fauxlab.synthesis.faceswap.sampling import BINS, draw, draw_weights
 
 
-def _skewed() -> np.ndarray:
+def _skewed() -> NDArray[np.float32]:
     """A talking clip's openings: 90 mostly shut mouths, 10 wide ones."""
-    return np.concatenate([np.full(90, 0.1), np.full(10, 0.6)]).astype(np.float32)
+    return np.concatenate([np.full(90, 0.1), np.full(10, 0.6)], dtype=np.float32)
 
 
 def test_balance_zero_keeps_the_uniform_draw() -> None:

@@ -180,6 +180,11 @@ def apply(
         help="Video: the track id to swap (default: the biggest face first seen). "
         "Image: the face number, 0 = largest.",
     ),
+    flip_average: bool = typer.Option(
+        True,
+        help="Draw each face and its mirror image and average them (2 decoder passes; "
+        "docs/faceswap.md).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Swap one person's face in an image or video; audio is kept, the output sealed."""
@@ -197,8 +202,9 @@ def apply(
     with progress_bar() as bar:
         task = bar.add_task("swapping", total=total)
         summary = apply_swap(
-            loaded, source, out, to, track, lambda done: bar.update(task, completed=done)
-        )
+            loaded, source, out, to, track, lambda done: bar.update(task, completed=done),
+            flip_average=flip_average,
+        )  # fmt: skip
     if as_json:
         print_json(summary.to_dict())
     else:

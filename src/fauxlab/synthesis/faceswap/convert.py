@@ -67,20 +67,32 @@ def colour_match(face: RGBImage, reference: RGBImage, region: Mask) -> RGBImage:
 class Swapper:
     """One loaded run, swapping faces towards identity `to`."""
 
-    def __init__(self, run: LoadedRun, to: str, feather_ratio: float = 0.08) -> None:
+    def __init__(
+        self, run: LoadedRun, to: str, feather_ratio: float = 0.08, flip_average: bool = True
+    ) -> None:
         if to not in ("a", "b"):
             raise InputError(f"--to must be a or b, got {to!r}")
         self.run, self.to, self.feather_ratio = run, to, feather_ratio
+        self.flip_average = flip_average
 
     @torch.no_grad()
     def decode(self, crop: RGBImage, landmarks: Points) -> tuple[RGBImage, Mask]:
         """The target identity's face and mask (0..1) for one aligned crop of the other
-        person, whose landmarks (crop pixels) guide a guided model."""
+        person, whose landmarks (crop pixels) guide a guided model.
+
+        With `flip_average` the crop and its mirror image are drawn in one batch and
+        averaged, the mirror flipped back: training flips half its faces, so both are
+        faces the decoder knows, and their mean cancels part of each one's error
+        (BENCHMARKS.md: identity retrieval up on every run measured)."""
         device = next(self.run.model.parameters()).device
         x = torch.from_numpy(crop).permute(2, 0, 1)[None].float().div(255).to(device)
+        if self.flip_average:
+            x = torch.cat([x, x.flip(3)])
         source = "a" if self.to == "b" else "b"
-        guide = self.run.guide_for([landmarks], source, self.to)
+        guide = self.run.guide_for([landmarks] * len(x), source, self.to)  # mirror-invariant
         rgb, mask = self.run.model(x, self.to, None if guide is None else guide.to(device))
+        if self.flip_average:
+            rgb, mask = (rgb[:1] + rgb[1:].flip(3)) / 2, (mask[:1] + mask[1:].flip(3)) / 2
         face = (rgb[0].permute(1, 2, 0).cpu().numpy() * 255 + 0.5).clip(0, 255)
         return face.astype(np.uint8), mask[0, 0].cpu().numpy().astype(np.float32)
 
@@ -115,10 +127,11 @@ def apply_swap(
     to: str = "b",
     track: int | None = None,
     progress: Callable[[int], None] | None = None,
+    flip_average: bool = True,
 ) -> ApplySummary:
     """Swap the chosen face of `source` (image or video) into `out`, sealed;
     `progress` hears the number of frames done."""
-    swapper = Swapper(run, to)
+    swapper = Swapper(run, to, flip_average=flip_average)
     kind = media_kind(source)
     if kind is MediaKind.IMAGE:
         return _apply_image(swapper, source, out, track)
