@@ -181,9 +181,9 @@ def apply(
         "Image: the face number, 0 = largest.",
     ),
     flip_average: bool = typer.Option(
-        True,
+        False,
         help="Draw each face and its mirror image and average them (2 decoder passes; "
-        "docs/faceswap.md).",
+        "no steady gain measured, docs/faceswap.md).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:

@@ -68,7 +68,7 @@ class Swapper:
     """One loaded run, swapping faces towards identity `to`."""
 
     def __init__(
-        self, run: LoadedRun, to: str, feather_ratio: float = 0.08, flip_average: bool = True
+        self, run: LoadedRun, to: str, feather_ratio: float = 0.08, flip_average: bool = False
     ) -> None:
         if to not in ("a", "b"):
             raise InputError(f"--to must be a or b, got {to!r}")
@@ -82,8 +82,8 @@ class Swapper:
 
         With `flip_average` the crop and its mirror image are drawn in one batch and
         averaged, the mirror flipped back: training flips half its faces, so both are
-        faces the decoder knows, and their mean cancels part of each one's error
-        (BENCHMARKS.md: identity retrieval up on every run measured)."""
+        faces the decoder knows, and their mean cancels part of each one's error. Off by
+        default: on four runs it was no steady gain (BENCHMARKS.md, "Face swap")."""
         device = next(self.run.model.parameters()).device
         x = torch.from_numpy(crop).permute(2, 0, 1)[None].float().div(255).to(device)
         if self.flip_average:
@@ -127,7 +127,7 @@ def apply_swap(
     to: str = "b",
     track: int | None = None,
     progress: Callable[[int], None] | None = None,
-    flip_average: bool = True,
+    flip_average: bool = False,
 ) -> ApplySummary:
     """Swap the chosen face of `source` (image or video) into `out`, sealed;
     `progress` hears the number of frames done."""
