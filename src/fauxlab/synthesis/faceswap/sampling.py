@@ -1,7 +1,7 @@
 """Which faces each training step draws.
 
 A talking-head clip is mostly a half-shut mouth: of liveportrait-d10's 448 faces, 28 (6%)
-open wider than 0.45 while A's clip opens that wide in a third of its frames. Drawn
+open wider than 0.45, against 30% of liveportrait-d6's 1,008. Drawn
 uniformly, B's decoder seldom practises the wide mouths a swap most needs it to draw.
 `mouth_balance` flattens the draw over mouth-opening bins: a face's weight is its bin's
 count to the power -balance, so 0 draws frames uniformly (as before) and 1 draws every
