@@ -188,7 +188,7 @@ class _Trainer:
                 self.own_guides[name] = torch.from_numpy(normalise(faces.guides))
                 self.swap_guides[name] = torch.from_numpy(normalise(carried))
         self.draw_weights = {
-            name: draw_weights(faces.guides[:, 0], config.mouth_balance)
+            name: draw_weights(faces.openness.numpy(), config.mouth_balance)
             for name, faces in (("a", a), ("b", b))
         }
         self.opt = torch.optim.Adam(
