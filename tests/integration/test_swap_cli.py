@@ -288,6 +288,8 @@ def test_cli_errors_are_one_line(run: Path, tmp_path: Path) -> None:
           "--steps", "1", "--lr-decay", "2"], "--lr-decay must be between 0 and 1"),
         (["train", "--a", str(tmp_path), "--b", str(tmp_path), "--out", str(tmp_path / "r"),
           "--steps", "1", "--mouth-balance", "-1"], "--mouth-balance must be between 0 and 1"),
+        (["apply", str(run), str(blank), "--out", str(tmp_path / "s.mp4"), "--sharpen", "9"],
+         "--sharpen must be between 0 and 4"),
     ]  # fmt: skip
     for args, needle in cases:
         result = subprocess.run(

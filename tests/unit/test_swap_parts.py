@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from fauxlab.errors import ModelError
-from fauxlab.synthesis.faceswap.convert import colour_match
+from fauxlab.synthesis.faceswap.convert import colour_match, unsharp
 from fauxlab.synthesis.faceswap.expression import MouthProbe, consistency_loss, probe_loss
 from fauxlab.synthesis.faceswap.losses import LossWeights, reconstruction_loss, ssim_map
 from fauxlab.synthesis.faceswap.models import PatchDiscriminator, SwapModel, parameter_count
@@ -76,6 +76,18 @@ def test_colour_match_moves_colour_statistics(astronaut: np.ndarray) -> None:
     matched = colour_match(face, reference, region)
     assert abs(float(matched.mean()) - float(reference.mean())) < 5
     assert abs(float(face.mean()) - float(reference.mean())) > 20
+
+
+def test_unsharp_steepens_edges_and_keeps_flat_skin(astronaut: np.ndarray) -> None:
+    face = np.ascontiguousarray(astronaut[100:164, 200:264])
+    assert unsharp(face, 0.0) is face, "0 is off"
+    sharp = unsharp(face, 1.0)
+    assert sharp.shape == face.shape and sharp.dtype == np.uint8
+    detail = [float(np.abs(np.diff(x.astype(np.float32), axis=1)).mean()) for x in (face, sharp)]
+    assert detail[1] > 1.3 * detail[0], detail
+    flat = np.full((32, 32, 3), 120, np.uint8)
+    assert np.array_equal(unsharp(flat, 2.0), flat)
+    assert abs(float(sharp.mean()) - float(face.mean())) < 1.5, "brightness is kept"
 
 
 def test_run_from_another_version_is_refused(tmp_path: Path) -> None:

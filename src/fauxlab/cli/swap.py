@@ -185,6 +185,10 @@ def apply(
         help="Draw each face and its mirror image and average them (2 decoder passes; "
         "no steady gain measured, docs/faceswap.md).",
     ),
+    sharpen: float = typer.Option(
+        0.0,
+        help="Unsharp-mask the drawn face by this amount, 0 to 4 (0 = off; docs/faceswap.md).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Swap one person's face in an image or video; audio is kept, the output sealed."""
@@ -203,7 +207,7 @@ def apply(
         task = bar.add_task("swapping", total=total)
         summary = apply_swap(
             loaded, source, out, to, track, lambda done: bar.update(task, completed=done),
-            flip_average=flip_average,
+            flip_average=flip_average, sharpen=sharpen,
         )  # fmt: skip
     if as_json:
         print_json(summary.to_dict())

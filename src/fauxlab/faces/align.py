@@ -110,12 +110,17 @@ def warp(image: RGBImage, alignment: Alignment) -> RGBImage:
 
 
 def paste(
-    image: RGBImage, crop: RGBImage, alignment: Alignment, mask: NDArray[np.float32]
+    image: RGBImage,
+    crop: RGBImage,
+    alignment: Alignment,
+    mask: NDArray[np.float32],
+    interpolation: int = cv2.INTER_LINEAR,
 ) -> RGBImage:
-    """Blend an aligned crop back into the image through `mask` (crop-sized, 0..1)."""
+    """Blend an aligned crop back into the image through `mask` (crop-sized, 0..1);
+    `interpolation` resamples the crop (the mask is always linear)."""
     height, width = image.shape[:2]
     inverse = alignment.inverse
-    back = cv2.warpAffine(crop, inverse, (width, height), flags=cv2.INTER_LINEAR,
+    back = cv2.warpAffine(crop, inverse, (width, height), flags=interpolation,
                           borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
     weight = cv2.warpAffine(mask.astype(np.float32), inverse, (width, height),
                             flags=cv2.INTER_LINEAR, borderValue=0.0)[..., None]  # fmt: skip

@@ -68,12 +68,20 @@ class Swapper:
     """One loaded run, swapping faces towards identity `to`."""
 
     def __init__(
-        self, run: LoadedRun, to: str, feather_ratio: float = 0.08, flip_average: bool = False
+        self,
+        run: LoadedRun,
+        to: str,
+        feather_ratio: float = 0.08,
+        flip_average: bool = False,
+        sharpen: float = 0.0,
+        interpolation: int = cv2.INTER_LINEAR,
     ) -> None:
         if to not in ("a", "b"):
             raise InputError(f"--to must be a or b, got {to!r}")
+        if not 0.0 <= sharpen <= 4.0:
+            raise InputError(f"--sharpen must be between 0 and 4, got {sharpen}")
         self.run, self.to, self.feather_ratio = run, to, feather_ratio
-        self.flip_average = flip_average
+        self.flip_average, self.sharpen, self.interpolation = flip_average, sharpen, interpolation
 
     @torch.no_grad()
     def decode(self, crop: RGBImage, landmarks: Points) -> tuple[RGBImage, Mask]:
@@ -104,9 +112,20 @@ class Swapper:
         new_face, predicted = self.decode(crop, points)
         hull = face_mask(points, crop.shape, feather_ratio=0.0)
         region = predicted * hull
-        new_face = colour_match(new_face, crop, region)
+        new_face = unsharp(colour_match(new_face, crop, region), self.sharpen)
         blend = feather((region > 0.5).astype(np.float32), self.feather_ratio * info.size)
-        return paste(image, new_face, alignment, blend)
+        return paste(image, new_face, alignment, blend, self.interpolation)
+
+
+def unsharp(face: RGBImage, amount: float, sigma: float = 1.0) -> RGBImage:
+    """Unsharp mask: add back `amount` times the detail a Gaussian blur takes away. A decoder
+    draws soft edges; crisper lips and eyelids read as what they are once the crop is
+    scaled up to the frame."""
+    if amount <= 0:
+        return face
+    blurred = cv2.GaussianBlur(face.astype(np.float32), (0, 0), sigma)
+    sharp = face.astype(np.float32) * (1 + amount) - blurred * amount
+    return np.clip(sharp + 0.5, 0, 255).astype(np.uint8)
 
 
 def _area(face: Face) -> float:
@@ -128,10 +147,14 @@ def apply_swap(
     track: int | None = None,
     progress: Callable[[int], None] | None = None,
     flip_average: bool = False,
+    sharpen: float = 0.0,
+    interpolation: int = cv2.INTER_LINEAR,
 ) -> ApplySummary:
     """Swap the chosen face of `source` (image or video) into `out`, sealed;
     `progress` hears the number of frames done."""
-    swapper = Swapper(run, to, flip_average=flip_average)
+    swapper = Swapper(
+        run, to, flip_average=flip_average, sharpen=sharpen, interpolation=interpolation
+    )
     kind = media_kind(source)
     if kind is MediaKind.IMAGE:
         return _apply_image(swapper, source, out, track)

@@ -1,0 +1,127 @@
+"""How far a face-swap score moves: several applies of each run, each scored on the whole clip.
+
+    .venv/bin/python benchmarks/swap_spread.py runs/ab-s0 runs/ab-s1 [--applies 3]
+        [--video liveportrait-d6.mp4] [--to b] [--sharpen 1 --cubic] [--no-baseline]
+
+Every `swap apply` seals its output with a new watermark payload, and that alone moves
+FaceMesh's lip reading on a soft 64 px mouth (BENCHMARKS.md, "One apply is one draw").
+So a model or a conversion setting is judged here by the mean, spread and minimum over
+applies and runs (seeds), against the goal of issue #5 (mouth correlation >= 0.8 with
+ID retrieval >= 0.9), never by one number. With a conversion setting given (--sharpen,
+--cubic, --flip-average), the default conversion is applied as often beside it, to the
+same runs, and the ratio of the two means is printed. Outputs and their ledger go to a
+temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+
+from _common import data_argument
+from fauxlab.synthesis.faceswap.convert import apply_swap
+from fauxlab.synthesis.faceswap.evaluate import evaluate
+from fauxlab.synthesis.faceswap.runfolder import load_run
+
+GOAL_MOUTH, GOAL_ID = 0.8, 0.9
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    sharpen: float = 0.0
+    cubic: bool = False
+    flip_average: bool = False
+
+
+@dataclass(frozen=True)
+class Draw:
+    run: str
+    setting: str
+    mouth: float
+    identity: float
+    eyes: float
+
+    @property
+    def passes(self) -> bool:
+        return self.mouth >= GOAL_MOUTH and self.identity >= GOAL_ID
+
+
+def _one(run: Path, setting: Setting, video: Path, to: str, out: Path, frames: int) -> Draw:
+    loaded = load_run(run)
+    interpolation = cv2.INTER_CUBIC if setting.cubic else cv2.INTER_LINEAR
+    apply_swap(loaded, video, out, to, flip_average=setting.flip_average,
+               sharpen=setting.sharpen, interpolation=interpolation)  # fmt: skip
+    scores = evaluate(loaded, video, out, to, frames)
+    return Draw(run.name, setting.name, scores.mouth_correlation or 0.0,
+                scores.id_retrieval, scores.eye_correlation or 0.0)  # fmt: skip
+
+
+def _summary(label: str, draws: list[Draw]) -> str:
+    mouths = [d.mouth for d in draws]
+    ids = [d.identity for d in draws]
+    spread = statistics.stdev(mouths) if len(mouths) > 1 else 0.0
+    passed = sum(d.passes for d in draws)
+    return (
+        f"{label:<28} n={len(draws):<3} mouth mean {statistics.mean(mouths):.3f} "
+        f"SD {spread:.3f} min {min(mouths):.3f} | ID mean {statistics.mean(ids):.3f} "
+        f"min {min(ids):.3f} | pass {passed}/{len(draws)}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    data_argument(parser)
+    parser.add_argument("runs", nargs="+", type=Path, help="swap run folders (e.g. seeds)")
+    parser.add_argument("--video", default="liveportrait-d6.mp4", help="source, in videos/")
+    parser.add_argument("--to", default="b")
+    parser.add_argument("--applies", type=int, default=3, help="applies per run and setting")
+    parser.add_argument("--frames", type=int, default=100_000, help="frames scored (all)")
+    parser.add_argument("--sharpen", type=float, default=0.0)
+    parser.add_argument("--cubic", action="store_true", help="paste with cubic resampling")
+    parser.add_argument("--flip-average", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the default beside")
+    args = parser.parse_args()
+
+    trial = Setting("trial", args.sharpen, args.cubic, args.flip_average)
+    default = Setting("default")
+    settings = [trial] if trial == Setting("trial") or args.no_baseline else [default, trial]
+    video = args.data / "videos" / args.video
+    draws: list[Draw] = []
+    with tempfile.TemporaryDirectory(prefix="fauxlab-swap-spread-") as tmp:
+        os.environ["FAUXLAB_HOME"] = str(Path(tmp) / "home")  # a throwaway ledger and keys
+        for number in range(args.applies):
+            for run in args.runs:
+                for setting in settings:
+                    started = time.perf_counter()
+                    out = Path(tmp) / f"{run.name}-{setting.name}-{number}.mp4"
+                    draw = _one(run, setting, video, args.to, out, args.frames)
+                    out.unlink()
+                    draws.append(draw)
+                    print(f"{run.name:<16} {setting.name:<8} apply {number + 1}: mouth "
+                          f"{draw.mouth:.3f} ID {draw.identity:.3f} eyes {draw.eyes:.3f} "
+                          f"({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
+    print(
+        f"settings: trial = sharpen {trial.sharpen}, cubic {trial.cubic}, flip average "
+        f"{trial.flip_average}; goal mouth >= {GOAL_MOUTH}, ID >= {GOAL_ID}"
+    )
+    for setting in settings:
+        chosen = [d for d in draws if d.setting == setting.name]
+        for run in args.runs:
+            print(_summary(f"{run.name} {setting.name}", [d for d in chosen if d.run == run.name]))
+        print(_summary(f"all runs {setting.name}", chosen))
+    if len(settings) == 2:
+        means = [statistics.mean(d.mouth for d in draws if d.setting == s.name) for s in settings]
+        ids = [statistics.mean(d.identity for d in draws if d.setting == s.name) for s in settings]
+        print(f"trial / default: mouth {means[1] / means[0]:.3f}x, ID {ids[1] / ids[0]:.3f}x")
+
+
+if __name__ == "__main__":
+    main()
