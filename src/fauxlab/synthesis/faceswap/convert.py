@@ -125,7 +125,8 @@ def unsharp(face: RGBImage, amount: float, sigma: float = 1.0) -> RGBImage:
         return face
     blurred = cv2.GaussianBlur(face.astype(np.float32), (0, 0), sigma)
     sharp = face.astype(np.float32) * (1 + amount) - blurred * amount
-    return np.clip(sharp + 0.5, 0, 255).astype(np.uint8)
+    result: RGBImage = np.clip(sharp + 0.5, 0, 255).astype(np.uint8)
+    return result
 
 
 def _area(face: Face) -> float:
