@@ -186,7 +186,7 @@ def apply(
         "no steady gain measured, docs/faceswap.md).",
     ),
     sharpen: float = typer.Option(
-        0.0,
+        1.0,  # convert.DEFAULT_SHARPEN, written out to keep torch out of the CLI's start
         help="Unsharp-mask the drawn face by this amount, 0 to 4 (0 = off; docs/faceswap.md).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
