@@ -3,9 +3,9 @@ colour-match, blend back. Every output is sealed (watermark, C2PA, ledger).
 
 For each face: the same alignment as training (size and margin from the run) cuts the
 crop; the target decoder draws the new face and its mask; the face's colour is matched
-to the original crop (mean and std in LAB, inside the mask); the mask is intersected
-with the landmark hull, eroded and feathered, and the face pasted back through the
-inverse transform. In a video the face pipeline tracks and smooths landmarks over time,
+to the original crop (mean and std in LAB, inside the mask) and sharpened (unsharp mask);
+the mask is intersected with the landmark hull, eroded and feathered, and the face pasted
+back through the inverse transform with cubic resampling. In a video the face pipeline tracks and smooths landmarks over time,
 and only one track (by default the most prominent face of the first frame with a face)
 is swapped. The sound track is copied from the input.
 """
