@@ -200,6 +200,9 @@ def test_apply_image_and_video_are_sealed_and_keep_audio(
     write_image(still, next(iter_frames(short_clip)).image)
     result = apply_swap(loaded, still, tmp_path / "swapped.png", "b")
     assert result.frames_swapped == 1
+    assert result.conversion == {
+        "flip_average": False, "sharpen": 1.0, "resampling": "cubic", "feather_ratio": 0.08,
+    }, "the defaults, recorded"  # fmt: skip
     assert verify_file(tmp_path / "swapped.png", Provenance.default()).sealed_by_fauxlab
     out = tmp_path / "swapped.mp4"
     summary = apply_swap(loaded, short_clip, out, "a")

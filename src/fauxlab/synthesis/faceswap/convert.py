@@ -5,9 +5,10 @@ For each face: the same alignment as training (size and margin from the run) cut
 crop; the target decoder draws the new face and its mask; the face's colour is matched
 to the original crop (mean and std in LAB, inside the mask) and sharpened (unsharp mask);
 the mask is intersected with the landmark hull, eroded and feathered, and the face pasted
-back through the inverse transform with cubic resampling. In a video the face pipeline tracks and smooths landmarks over time,
-and only one track (by default the most prominent face of the first frame with a face)
-is swapped. The sound track is copied from the input.
+back through the inverse transform with cubic resampling. In a video the face pipeline
+tracks and smooths landmarks over time, and only one track (by default the most
+prominent face of the first frame with a face) is swapped. The sound track is copied
+from the input.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class ApplySummary:
     track: int | None = None
     tracks_seen: list[int] = field(default_factory=list)
     sealed: dict[str, object] = field(default_factory=dict)
+    conversion: dict[str, object] = field(default_factory=dict)  # how faces were drawn
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,6 +88,16 @@ class Swapper:
             raise InputError(f"--sharpen must be between 0 and 4, got {sharpen}")
         self.run, self.to, self.feather_ratio = run, to, feather_ratio
         self.flip_average, self.sharpen, self.interpolation = flip_average, sharpen, interpolation
+
+    def settings(self) -> dict[str, object]:
+        """What a reader needs to redo this conversion with the same run."""
+        resampling = {cv2.INTER_LINEAR: "linear", cv2.INTER_CUBIC: "cubic"}
+        return {
+            "flip_average": self.flip_average,
+            "sharpen": self.sharpen,
+            "resampling": resampling.get(self.interpolation, str(self.interpolation)),
+            "feather_ratio": self.feather_ratio,
+        }
 
     @torch.no_grad()
     def decode(self, crop: RGBImage, landmarks: Points) -> tuple[RGBImage, Mask]:
@@ -180,7 +192,7 @@ def _apply_image(swapper: Swapper, source: Path, out: Path, track: int | None) -
     sealed = seal_image(result, out, swapper.run.model_info(), [source], title=out.stem)
     return ApplySummary(
         str(source), str(out), swapper.to, "image", 1, 1, number,
-        list(range(len(faces))), sealed.to_dict(),
+        list(range(len(faces))), sealed.to_dict(), swapper.settings(),
     )  # fmt: skip
 
 
@@ -193,7 +205,9 @@ def _apply_video(
 ) -> ApplySummary:
     _check_out(out, VIDEO_SUFFIXES)
     info = probe_video(source)
-    summary = ApplySummary(str(source), str(out), swapper.to, "video", track=track)
+    summary = ApplySummary(
+        str(source), str(out), swapper.to, "video", track=track, conversion=swapper.settings()
+    )
     seen: set[int] = set()
 
     def frames() -> Iterator[Frame]:
