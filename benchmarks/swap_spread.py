@@ -116,8 +116,8 @@ def main() -> None:
                     print(f"{run.name:<16} {setting.name:<8} apply {number + 1}: mouth "
                           f"{draw.mouth:.3f} ID {draw.identity:.3f} eyes {draw.eyes:.3f} "
                           f"({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
-    print(f"default: {default.describe()}; trial: {trial.describe()}; "
-          f"goal mouth >= {GOAL_MOUTH}, ID >= {GOAL_ID}")  # fmt: skip
+    described = "; ".join(f"{s.name}: {s.describe()}" for s in settings)
+    print(f"{described}; goal mouth >= {GOAL_MOUTH}, ID >= {GOAL_ID}")
     for setting in settings:
         chosen = [d for d in draws if d.setting == setting.name]
         for run in args.runs:
