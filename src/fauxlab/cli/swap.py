@@ -74,7 +74,7 @@ def train(
     ),
     mouth_weight: float | None = typer.Option(
         None,
-        help="Extra loss weight inside the mouth (default 2: a mouth pixel counts 3x a "
+        help="Extra loss weight inside the mouth (default 8: a mouth pixel counts 9x a "
         "cheek; docs/faceswap.md).",
     ),
     lr_decay: float | None = typer.Option(
@@ -85,7 +85,7 @@ def train(
     mouth_balance: float | None = typer.Option(
         None,
         help="Even out mouth openings in the faces drawn: 0 draws frames uniformly, 1 each "
-        "opening range equally often (default 0; docs/faceswap.md).",
+        "opening range equally often (default 0.5; docs/faceswap.md).",
     ),
     minutes: float | None = typer.Option(None, help="Train this many minutes (more)."),
     steps: int | None = typer.Option(None, help="Train until this total step count."),
@@ -136,7 +136,7 @@ def train(
         expression_weight=0.0 if expression_weight is None else expression_weight,
         preview_every=500 if preview_every is None else preview_every,
         lr_decay=0.0 if lr_decay is None else lr_decay,
-        mouth_balance=0.0 if mouth_balance is None else mouth_balance,
+        mouth_balance=TrainConfig.mouth_balance if mouth_balance is None else mouth_balance,
         losses=LossWeights() if mouth_weight is None else LossWeights(mouth=mouth_weight),
     )  # fmt: skip
     bar, report = _train_progress()

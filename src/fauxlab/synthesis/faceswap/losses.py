@@ -14,7 +14,7 @@ class LossWeights:
     ssim: float = 1.0
     l1: float = 1.0
     eyes: float = 3.0  # extra weight inside the eyes mask (so 4x a cheek)
-    mouth: float = 2.0
+    mouth: float = 8.0  # with mouth balance, the mouth follows (BENCHMARKS.md)
     mask: float = 1.0
     background: float = 0.05  # a little weight outside the face keeps the borders sane
 

@@ -83,7 +83,7 @@ class TrainConfig:
     expression_weight: float = 0.0  # swaps must keep the source's mouth opening (expression.py)
     guide: str = "none"  # "expression": decoders are told mouth and eye opening (guide.py)
     lr_decay: float = 0.0  # last share of the budget over which the learning rate falls to 0
-    mouth_balance: float = 0.0  # evens out mouth openings in the faces drawn (sampling.py)
+    mouth_balance: float = 0.5  # evens out mouth openings in the faces drawn (sampling.py)
     preview_every: int = 500
     checkpoint_minutes: float = 5.0
     log_every: int = 20
