@@ -9,8 +9,8 @@ So a model or a conversion setting is judged here by the mean, spread and minimu
 applies and runs (seeds), against the goal of issue #5 (mouth correlation >= 0.8 with
 ID retrieval >= 0.9), never by one number. With a conversion setting given (--sharpen,
 --resample, --flip-average), `swap apply`'s default conversion is applied as often beside
-it, to the same runs, and the ratio of the two means is printed. Outputs and their ledger go to a
-temporary folder.
+it, to the same runs, and the ratio of the two means is printed. Outputs and their ledger
+go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -23,15 +23,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
-
 from _common import data_argument
-from fauxlab.synthesis.faceswap.convert import DEFAULT_RESAMPLING, DEFAULT_SHARPEN, apply_swap
+from fauxlab.synthesis.faceswap.convert import (
+    DEFAULT_RESAMPLING,
+    DEFAULT_SHARPEN,
+    RESAMPLING,
+    apply_swap,
+)
 from fauxlab.synthesis.faceswap.evaluate import evaluate
-from fauxlab.synthesis.faceswap.runfolder import load_run
+from fauxlab.synthesis.faceswap.runfolder import LoadedRun, load_run
 
 GOAL_MOUTH, GOAL_ID = 0.8, 0.9
-RESAMPLING = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC}
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,11 @@ class Draw:
         return self.mouth >= GOAL_MOUTH and self.identity >= GOAL_ID
 
 
-def _one(run: Path, setting: Setting, video: Path, to: str, out: Path, frames: int) -> Draw:
-    loaded = load_run(run)
-    apply_swap(loaded, video, out, to, flip_average=setting.flip_average,
+def _one(run: LoadedRun, setting: Setting, video: Path, to: str, out: Path, frames: int) -> Draw:
+    apply_swap(run, video, out, to, flip_average=setting.flip_average,
                sharpen=setting.sharpen, interpolation=setting.resampling)  # fmt: skip
-    scores = evaluate(loaded, video, out, to, frames)
-    return Draw(run.name, setting.name, scores.mouth_correlation or 0.0,
+    scores = evaluate(run, video, out, to, frames)
+    return Draw(run.folder.name, setting.name, scores.mouth_correlation or 0.0,
                 scores.id_retrieval, scores.eye_correlation or 0.0)  # fmt: skip
 
 
@@ -102,6 +103,7 @@ def main() -> None:
     else:
         settings = [trial] if args.no_baseline else [default, trial]
     video = args.data / "videos" / args.video
+    loaded = {run: load_run(run) for run in args.runs}  # weights read once, not per apply
     draws: list[Draw] = []
     with tempfile.TemporaryDirectory(prefix="fauxlab-swap-spread-") as tmp:
         os.environ["FAUXLAB_HOME"] = str(Path(tmp) / "home")  # a throwaway ledger and keys
@@ -110,7 +112,7 @@ def main() -> None:
                 for setting in settings:
                     started = time.perf_counter()
                     out = Path(tmp) / f"{run.name}-{setting.name}-{number}.mp4"
-                    draw = _one(run, setting, video, args.to, out, args.frames)
+                    draw = _one(loaded[run], setting, video, args.to, out, args.frames)
                     out.unlink()
                     draws.append(draw)
                     print(f"{run.name:<16} {setting.name:<8} apply {number + 1}: mouth "

@@ -37,6 +37,7 @@ Mask = NDArray[np.float32]
 # mouth unchanged. A 64 px face is scaled up about four times into the frame.
 DEFAULT_SHARPEN = 1.0
 DEFAULT_RESAMPLING = cv2.INTER_CUBIC
+RESAMPLING = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC}  # by the name we record
 
 
 @dataclass
@@ -91,11 +92,11 @@ class Swapper:
 
     def settings(self) -> dict[str, object]:
         """What a reader needs to redo this conversion with the same run."""
-        resampling = {cv2.INTER_LINEAR: "linear", cv2.INTER_CUBIC: "cubic"}
+        names = {flag: name for name, flag in RESAMPLING.items()}
         return {
             "flip_average": self.flip_average,
             "sharpen": self.sharpen,
-            "resampling": resampling.get(self.interpolation, str(self.interpolation)),
+            "resampling": names.get(self.interpolation, str(self.interpolation)),
             "feather_ratio": self.feather_ratio,
         }
 
@@ -139,8 +140,9 @@ def unsharp(face: RGBImage, amount: float, sigma: float = 1.0) -> RGBImage:
     scaled up to the frame."""
     if amount <= 0:
         return face
-    blurred = cv2.GaussianBlur(face.astype(np.float32), (0, 0), sigma)
-    sharp = face.astype(np.float32) * (1 + amount) - blurred * amount
+    original = face.astype(np.float32)
+    blurred = cv2.GaussianBlur(original, (0, 0), sigma)
+    sharp = original * (1 + amount) - blurred * amount
     result: RGBImage = np.clip(sharp + 0.5, 0, 255).astype(np.uint8)
     return result
 
