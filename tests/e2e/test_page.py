@@ -64,8 +64,20 @@ def photo(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Pa
 
 
 def _analyse(page: Any, path: Path) -> None:
+    """Upload `path`, wait for the verdict, then for every figure to decode.
+
+    Figures load lazily and after the verdict is drawn, so each is scrolled into view (as
+    a reader would) and awaited; counting them straight after the verdict raced the loads.
+    """
     page.set_input_files("#file-analyse", str(path))
     page.wait_for_selector("#verdict", timeout=VERDICT_TIMEOUT_MS)
+    for image in page.locator("#result-analyse img").all():
+        image.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#result-analyse img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    page.evaluate("window.scrollTo(0, 0)")
 
 
 def _images_loaded(page: Any, selector: str) -> int:
@@ -90,10 +102,6 @@ def test_photo_and_video_get_verdicts_with_evidence_and_plots(
     cards = page.locator("article.evidence")
     assert cards.count() >= 5  # learned, spectrum, generated, blink, lipsync, ...
     assert page.locator('article.evidence[data-detector="blink"] .na').count() == 1
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('#result-analyse img')]"
-        ".every(i => i.complete && i.naturalWidth > 0)"
-    )
     assert _images_loaded(page, "article.evidence img") >= 2  # heatmap, spectrum, ...
     assert page.locator("article.provenance").count() == 1
     page.screenshot(path=str(ARTEFACTS / "photo.png"), full_page=True)
