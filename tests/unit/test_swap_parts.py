@@ -69,6 +69,26 @@ def test_ssim_and_weighted_loss(faces: torch.Tensor) -> None:
     assert float(worse["mask"]) > 0.2
 
 
+def test_eye_weight_counts_only_inside_the_eyes(faces: torch.Tensor) -> None:
+    from fauxlab.cli.swap import _loss_weights
+
+    masks = torch.zeros(4, 3, 64, 64)
+    masks[:, 0, 8:56, 8:56] = 1
+    masks[:, 1, 20:28, 16:48] = 1  # eyes
+    wrong_eyes, wrong_cheek = faces.clone(), faces.clone()
+    wrong_eyes[:, :, 20:28, 16:48] = 1 - wrong_eyes[:, :, 20:28, 16:48]
+    wrong_cheek[:, :, 36:44, 16:48] = 1 - wrong_cheek[:, :, 36:44, 16:48]
+    heavy = _loss_weights(None, 12.0, resume=False)
+    assert (heavy.eyes, heavy.mouth) == (12.0, LossWeights().mouth)
+
+    def ratio(weights: LossWeights) -> float:
+        eyes = reconstruction_loss(wrong_eyes, masks[:, :1], faces, masks, weights)["l1"]
+        cheek = reconstruction_loss(wrong_cheek, masks[:, :1], faces, masks, weights)["l1"]
+        return float(eyes / cheek)
+
+    assert ratio(heavy) > 2 * ratio(LossWeights())
+
+
 def test_colour_match_moves_colour_statistics(astronaut: np.ndarray) -> None:
     face = astronaut[100:164, 200:264].copy()
     reference = np.clip(face.astype(np.int16) + 40, 0, 255).astype(np.uint8)

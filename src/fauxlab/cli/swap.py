@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from fauxlab.errors import InputError, OutputExistsError
 from fauxlab.media import MediaKind, media_kind, probe_video
 
 if TYPE_CHECKING:
+    from fauxlab.synthesis.faceswap.losses import LossWeights
     from fauxlab.synthesis.faceswap.train import StepReport
 
 app = typer.Typer(help="Face swap: train, apply and evaluate.", no_args_is_help=True)
@@ -77,6 +79,11 @@ def train(
         help="Extra loss weight inside the mouth (default 8: a mouth pixel counts 9x a "
         "cheek; docs/faceswap.md).",
     ),
+    eye_weight: float | None = typer.Option(
+        None,
+        help="Extra loss weight inside the eyes (default 3: an eye pixel counts 4x a cheek; "
+        "docs/faceswap.md).",
+    ),
     lr_decay: float | None = typer.Option(
         None,
         help="Last share of the budget over which the learning rate falls linearly to 0 "
@@ -104,7 +111,6 @@ def train(
     When memory is too small for the batch it is halved (and said so) and training goes on.
     """
     from fauxlab.synthesis.faceswap.guide import default_guide
-    from fauxlab.synthesis.faceswap.losses import LossWeights
     from fauxlab.synthesis.faceswap.train import TrainConfig
     from fauxlab.synthesis.faceswap.train import train as run_training
 
@@ -116,10 +122,7 @@ def train(
         raise InputError("--minutes and --steps must be positive")
     if preview_every is not None and preview_every < 1:
         raise InputError("--preview-every must be at least 1")
-    if mouth_weight is not None and mouth_weight < 0:
-        raise InputError(f"--mouth-weight must be 0 or more, got {mouth_weight}")
-    if resume and mouth_weight is not None:
-        raise InputError("--mouth-weight is fixed when a run starts; drop it with --resume")
+    losses = _loss_weights(mouth_weight, eye_weight, resume)
     given = {
         "batch": batch,
         "gan_weight": gan_weight,
@@ -137,7 +140,7 @@ def train(
         preview_every=500 if preview_every is None else preview_every,
         lr_decay=0.0 if lr_decay is None else lr_decay,
         mouth_balance=TrainConfig.mouth_balance if mouth_balance is None else mouth_balance,
-        losses=LossWeights() if mouth_weight is None else LossWeights(mouth=mouth_weight),
+        losses=losses,
     )  # fmt: skip
     bar, report = _train_progress()
     try:
@@ -167,6 +170,23 @@ def train(
             + f"; run in {out}, latest preview {summary.previews[-1] if summary.previews else '-'}",
             highlight=False,
         )
+
+
+def _loss_weights(mouth: float | None, eyes: float | None, resume: bool) -> LossWeights:
+    """The region weights a new run trains with; a resumed run keeps its own."""
+    from fauxlab.synthesis.faceswap.losses import LossWeights
+
+    defaults = LossWeights()
+    for flag, value in (("--mouth-weight", mouth), ("--eye-weight", eyes)):
+        if value is not None and value < 0:
+            raise InputError(f"{flag} must be 0 or more, got {value}")
+        if value is not None and resume:
+            raise InputError(f"{flag} is fixed when a run starts; drop it with --resume")
+    return replace(
+        defaults,
+        mouth=defaults.mouth if mouth is None else mouth,
+        eyes=defaults.eyes if eyes is None else eyes,
+    )
 
 
 @app.command("apply")
