@@ -77,7 +77,8 @@ def _summary(label: str, draws: list[Draw]) -> str:
     return (
         f"{label:<28} n={len(draws):<3} mouth mean {statistics.mean(mouths):.3f} "
         f"SD {spread:.3f} min {min(mouths):.3f} | ID mean {statistics.mean(ids):.3f} "
-        f"min {min(ids):.3f} | pass {passed}/{len(draws)}"
+        f"min {min(ids):.3f} | eyes mean {statistics.mean(d.eyes for d in draws):.3f} "
+        f"| pass {passed}/{len(draws)}"
     )
 
 

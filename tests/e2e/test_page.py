@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.seal import ModelInfo, seal_image
 from serve_helpers import running_server
 
@@ -49,10 +50,15 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("e2e")
+    # A ledger of its own, so that entry 1's audit path does not depend on what other tests
+    # on this worker have sealed before.
+    provenance = Provenance.default(folder / "ledger.sqlite")
     for k in range(3):  # three entries, so that an inclusion proof has a real audit path
         image = np.ascontiguousarray(np.roll(astronaut[::2, ::2], 40 * k, axis=1))
-        seal_image(image, folder / f"sealed-{k}.png", ModelInfo("e2e", "ef" * 32))
-    with running_server(folder / "data") as base:  # every detector, as users get it
+        seal_image(image, folder / f"sealed-{k}.png", ModelInfo("e2e", "ef" * 32),
+                   provenance=provenance)  # fmt: skip
+    ledger = ("--ledger", str(provenance.ledger_path))
+    with running_server(folder / "data", *ledger) as base:  # every detector, as users get it
         yield base
 
 

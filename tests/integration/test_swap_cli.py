@@ -123,10 +123,11 @@ def test_train_writes_sealed_previews_and_resumes(
     assert [p.name for p in previews] == ["step-00000002.png"]
     report = verify_file(previews[0], Provenance.default())
     assert report.sealed_by_fauxlab and not report.tampered
-    summary = train(Path(), Path(), run, steps=3, resume=True, overrides={"preview_every": 10})
+    resumed = shutil.copytree(run, tmp_path / "resumed")  # the shared run stays at step 2
+    summary = train(Path(), Path(), resumed, steps=3, resume=True, overrides={"preview_every": 10})
     assert summary.step == 3 and summary.images == 3 * 2 * 4, "batch 4 comes from run.json"
     with pytest.raises(OutputExistsError, match="--resume"):
-        train(*folders, run, TrainConfig(batch=4), steps=1)
+        train(*folders, resumed, TrainConfig(batch=4), steps=1)
 
 
 def test_gan_switches_on_late(folders: tuple[Path, Path], tmp_path: Path) -> None:

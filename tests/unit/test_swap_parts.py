@@ -32,12 +32,11 @@ def faces(astronaut: np.ndarray) -> torch.Tensor:
 def test_decoders_draw_rgb_and_mask(name: str, size: int) -> None:
     model = SwapModel(name, size)
     x = torch.rand(2, 3, size, size)
-    torch.set_grad_enabled(False)
     for identity in ("a", "b"):
-        rgb, mask = model(x, identity)
+        with torch.no_grad():
+            rgb, mask = model(x, identity)
         assert rgb.shape == (2, 3, size, size) and mask.shape == (2, 1, size, size)
         assert float(rgb.min()) >= 0 and float(rgb.max()) <= 1
-    torch.set_grad_enabled(True)
 
 
 def test_fauxlab_is_much_smaller_than_classic() -> None:

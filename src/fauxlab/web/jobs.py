@@ -140,6 +140,9 @@ class JobRunner:
     def _complete(
         self, future: Future[DetectRun], analysis_id: str, upload: Path, filename: str
     ) -> None:
+        # The worker is done with the upload: free its queue slot before the job reads as
+        # done, so a client that sees "done" and uploads again is never refused as busy.
+        self._finished(analysis_id, upload)
         try:
             run = named(future.result(), filename)
             if run.files:
@@ -156,8 +159,6 @@ class JobRunner:
         except Exception:  # anything else must still end the job, never leave it running
             log.exception("analysis %s failed", analysis_id)
             self.store.fail(analysis_id, "fauxlab hit an unexpected error analysing this file")
-        finally:
-            self._finished(analysis_id, upload)
 
     def _drain_events(self) -> None:
         while True:
