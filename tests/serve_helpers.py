@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -21,36 +21,68 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class _PortTakenError(AssertionError):
+    """Another socket took the probed port before the server bound it."""
+
+
+def _stop(process: subprocess.Popen[bytes], log: IO[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], log_path: Path, base: str) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        if process.poll() is not None:
+            text = log_path.read_text()
+            raise (_PortTakenError if "cannot listen" in text else AssertionError)(
+                f"server exited: {text}"
+            )
+        try:
+            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("server did not answer within 120 s")
+        time.sleep(0.3)
+
+
 @contextmanager
 def running_server(data: Path, *options: str, port: int | None = None) -> Iterator[str]:
-    """Start the server, wait until /api/health answers, yield its base URL, stop it."""
-    port = port or free_port()
-    command = [sys.executable, "-m", "fauxlab", "serve", "--port", str(port), "--data", str(data)]
-    log = (data.parent / f"serve-{port}.log").open("w")
-    process = subprocess.Popen([*command, *options], stdout=log, stderr=subprocess.STDOUT,
-                               env=os.environ.copy())  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    """Start the server, wait until /api/health answers, yield its base URL, stop it.
+
+    A probed free port can be taken by another socket before the server binds it (two
+    test workers, a browser); then a fresh port is tried, up to three times.
+    """
+    for attempt in range(3):
+        chosen = port or free_port()
+        command = [sys.executable, "-m", "fauxlab", "serve", "--port", str(chosen),
+                   "--data", str(data), *options]  # fmt: skip
+        log_path = data.parent / f"serve-{chosen}.log"
+        log = log_path.open("w")
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                   env=os.environ.copy())  # fmt: skip
+        base = f"http://127.0.0.1:{chosen}"
+        try:
+            _wait_healthy(process, log_path, base)
+        except _PortTakenError:
+            _stop(process, log)
+            if port is not None or attempt == 2:
+                raise
+            continue
+        except BaseException:
+            _stop(process, log)
+            raise
+        break
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"server exited: {(data.parent / log.name).read_text()}")
-            try:
-                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("server did not answer within 120 s")
-            time.sleep(0.3)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        _stop(process, log)
 
 
 def wait_done(client: httpx.Client, url: str, timeout: float = 240) -> dict[str, Any]:
