@@ -54,7 +54,22 @@ def _wait_healthy(process: subprocess.Popen[bytes], log_path: Path, base: str) -
 
 @contextmanager
 def running_server(data: Path, *options: str, port: int | None = None) -> Iterator[str]:
-    """Start the server, wait until /api/health answers, yield its base URL, stop it.
+    """Start the server, wait until /api/health answers, yield its base URL, stop it."""
+    with serving(data, *options, port=port) as (base, _):
+        yield base
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started that are still alive (Linux /proc)."""
+    listing = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in listing.read_text().split()] if listing.exists() else []
+
+
+@contextmanager
+def serving(
+    data: Path, *options: str, port: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`running_server`, also yielding the server's process.
 
     A probed free port can be taken by another socket before the server binds it (two
     test workers, a browser); then a fresh port is tried, up to three times.
@@ -80,7 +95,7 @@ def running_server(data: Path, *options: str, port: int | None = None) -> Iterat
             raise
         break
     try:
-        yield base
+        yield base, process
     finally:
         _stop(process, log)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import string
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,14 @@ from PIL import Image
 
 from fauxlab.provenance.ledger import SignedTreeHead, verify_head
 from fauxlab.provenance.seal import ModelInfo, seal_image
-from serve_helpers import assert_problem, free_port, running_server, wait_done
+from serve_helpers import (
+    assert_problem,
+    children,
+    free_port,
+    running_server,
+    serving,
+    wait_done,
+)
 
 DETECTORS = ("--detectors", "provenance,spectrum")  # quick to load; the e2e test uses all
 
@@ -188,6 +196,27 @@ def test_a_full_queue_answers_429_with_retry_after(tmp_path: Path, video_with_au
         assert int(second.headers["retry-after"]) >= 1
         assert wait_done(c, first.json()["url"])["status"] == "done"
         assert _upload(c, video_with_audio).status_code == 202  # room again
+
+
+def test_a_stop_mid_analysis_ends_its_worker_and_the_next_start_resumes_it(
+    tmp_path: Path, video_with_audio: Path
+) -> None:
+    data = tmp_path / "data"
+    with serving(data, *DETECTORS) as (base, server), httpx.Client(base_url=base) as c:
+        url = _upload(c, video_with_audio).json()["url"]
+        deadline = time.monotonic() + 120
+        while c.get(url).json()["status"] != "running":
+            assert time.monotonic() < deadline, "the analysis never started"
+            time.sleep(0.1)
+        started = children(server.pid)
+    assert started, "the server runs its analyses in worker processes"
+    deadline = time.monotonic() + 30
+    while left := [pid for pid in started if Path(f"/proc/{pid}").exists()]:
+        assert time.monotonic() < deadline, f"workers outlived the server: {left}"
+        time.sleep(0.2)
+    with running_server(data, *DETECTORS) as base, httpx.Client(base_url=base) as c:
+        assert wait_done(c, url)["status"] == "done"
+    assert list((data / "uploads").iterdir()) == []
 
 
 # ---- fuzz: every route of the OpenAPI document, arbitrary parameters and bodies ----

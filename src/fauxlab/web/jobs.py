@@ -82,6 +82,7 @@ class JobRunner:
         )
         self._lock = threading.Lock()
         self._pending: set[str] = set()
+        self._closing = False
         self._drain = threading.Thread(target=self._drain_events, daemon=True)
         self._drain.start()
 
@@ -132,17 +133,23 @@ class JobRunner:
             return
         future.add_done_callback(lambda f: self._complete(f, analysis_id, upload, filename))
 
-    def _finished(self, analysis_id: str, upload: Path) -> None:
+    def _release(self, analysis_id: str) -> None:
         with self._lock:
             self._pending.discard(analysis_id)
+
+    def _finished(self, analysis_id: str, upload: Path) -> None:
+        self._release(analysis_id)
         upload.unlink(missing_ok=True)  # the bytes are not kept once judged
 
     def _complete(
         self, future: Future[DetectRun], analysis_id: str, upload: Path, filename: str
     ) -> None:
-        # The worker is done with the upload: free its queue slot before the job reads as
-        # done, so a client that sees "done" and uploads again is never refused as busy.
-        self._finished(analysis_id, upload)
+        if self._closing:  # stopped mid-analysis: the job stays unfinished and its upload
+            return  # kept, so that the next start queues it again (resume_unfinished)
+        # Free the queue slot before the job reads as done, so that a client that sees
+        # "done" and uploads again is never refused as busy; the upload goes only once the
+        # verdict is stored, so that a crash in between still resumes it.
+        self._release(analysis_id)
         try:
             run = named(future.result(), filename)
             if run.files:
@@ -159,6 +166,8 @@ class JobRunner:
         except Exception:  # anything else must still end the job, never leave it running
             log.exception("analysis %s failed", analysis_id)
             self.store.fail(analysis_id, "fauxlab hit an unexpected error analysing this file")
+        finally:
+            self._finished(analysis_id, upload)
 
     def _drain_events(self) -> None:
         while True:
@@ -177,5 +186,14 @@ class JobRunner:
             self.store.progress(tag, min(0.95, 0.9 * fraction), stage)
 
     def close(self) -> None:
+        """Stop now: a worker left mid-analysis would outlive the server, blocked on the
+        progress queue nobody reads, so workers are ended; their jobs resume next start."""
+        self._closing = True
+        # ProcessPoolExecutor has no public handle on its workers before Python 3.14.
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
         self._events.put(None)  # type: ignore[arg-type]
