@@ -39,9 +39,8 @@ def _wait_healthy(process: subprocess.Popen[bytes], log_path: Path, base: str) -
     while True:
         if process.poll() is not None:
             text = log_path.read_text()
-            raise (_PortTakenError if "cannot listen" in text else AssertionError)(
-                f"server exited: {text}"
-            )
+            taken = "cannot listen" in text or "address already in use" in text
+            raise (_PortTakenError if taken else AssertionError)(f"server exited: {text}")
         try:
             if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
                 return
@@ -60,9 +59,18 @@ def running_server(data: Path, *options: str, port: int | None = None) -> Iterat
 
 
 def children(pid: int) -> list[int]:
-    """The processes `pid` started that are still alive (Linux /proc)."""
+    """The processes `pid` started (Linux /proc)."""
     listing = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(child) for child in listing.read_text().split()] if listing.exists() else []
+
+
+def alive(pid: int) -> bool:
+    """Running or sleeping; a zombie waiting for a parent that never reaps it is not."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 @contextmanager
@@ -81,7 +89,7 @@ def serving(
         log_path = data.parent / f"serve-{chosen}.log"
         log = log_path.open("w")
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                   env=os.environ.copy())  # fmt: skip
+                                   env=os.environ.copy(), start_new_session=True)  # fmt: skip
         base = f"http://127.0.0.1:{chosen}"
         try:
             _wait_healthy(process, log_path, base)

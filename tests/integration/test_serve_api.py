@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import signal
 import string
 import time
 from collections.abc import Iterator
@@ -23,6 +25,7 @@ from PIL import Image
 from fauxlab.provenance.ledger import SignedTreeHead, verify_head
 from fauxlab.provenance.seal import ModelInfo, seal_image
 from serve_helpers import (
+    alive,
     assert_problem,
     children,
     free_port,
@@ -199,21 +202,29 @@ def test_a_full_queue_answers_429_with_retry_after(tmp_path: Path, video_with_au
 
 
 def test_a_stop_mid_analysis_ends_its_worker_and_the_next_start_resumes_it(
-    tmp_path: Path, video_with_audio: Path
+    tmp_path: Path, shared_videos: Path
 ) -> None:
+    clip = shared_videos / "liveportrait-d6.mp4"  # 34 s: seconds of analysis to stop inside
+    if not clip.is_file():
+        pytest.skip(f"{clip} not found")
     data = tmp_path / "data"
     with serving(data, *DETECTORS) as (base, server), httpx.Client(base_url=base) as c:
-        url = _upload(c, video_with_audio).json()["url"]
+        url = _upload(c, clip).json()["url"]
         deadline = time.monotonic() + 120
-        while c.get(url).json()["status"] != "running":
+        while (status := c.get(url).json()["status"]) == "queued":
             assert time.monotonic() < deadline, "the analysis never started"
-            time.sleep(0.1)
-        started = children(server.pid)
+            time.sleep(0.05)
+        assert status == "running", status
+        started = [pid for pid in children(server.pid) if alive(pid)]
+        # As a service manager (or Ctrl-C in a terminal) stops it: the whole process group.
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
     assert started, "the server runs its analyses in worker processes"
     deadline = time.monotonic() + 30
-    while left := [pid for pid in started if Path(f"/proc/{pid}").exists()]:
+    while left := [pid for pid in started if alive(pid)]:
         assert time.monotonic() < deadline, f"workers outlived the server: {left}"
         time.sleep(0.2)
+    assert len(list((data / "uploads").iterdir())) == 1, "the unfinished job keeps its upload"
     with running_server(data, *DETECTORS) as base, httpx.Client(base_url=base) as c:
         assert wait_done(c, url)["status"] == "done"
     assert list((data / "uploads").iterdir()) == []

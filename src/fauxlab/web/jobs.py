@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,8 +35,19 @@ from fauxlab.web.store import AnalysisStore
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
 
+    from fauxlab.detection.builtin import DetectorRecipe
+
 log = logging.getLogger("fauxlab.web")
 SECONDS_PER_JOB = 10  # a rough guess for Retry-After: a photo takes ~1 s, a clip ~15 s
+
+
+def start_server_worker(recipe: DetectorRecipe, events: Queue[ProgressEvent]) -> None:
+    """A worker that leaves stopping to the server: Ctrl-C in a terminal and a service
+    manager's SIGTERM reach the whole process group, and a worker killed by them first
+    would fail its job; the server ends its workers itself (`JobRunner.close`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    start_worker(recipe, events)
 
 
 class QueueFullError(Exception):
@@ -78,7 +90,7 @@ class JobRunner:
         one_thread_per_worker()
         self._events: Queue[ProgressEvent] = context.Queue()
         self._pool = ProcessPoolExecutor(
-            settings.workers, context, start_worker, (settings.recipe, self._events)
+            settings.workers, context, start_server_worker, (settings.recipe, self._events)
         )
         self._lock = threading.Lock()
         self._pending: set[str] = set()
@@ -144,11 +156,10 @@ class JobRunner:
     def _complete(
         self, future: Future[DetectRun], analysis_id: str, upload: Path, filename: str
     ) -> None:
-        if self._closing:  # stopped mid-analysis: the job stays unfinished and its upload
-            return  # kept, so that the next start queues it again (resume_unfinished)
+        if self._closing or future.cancelled():  # stopped: the job stays unfinished with
+            return  # its upload, so that the next start queues it again (resume_unfinished)
         # Free the queue slot before the job reads as done, so that a client that sees
-        # "done" and uploads again is never refused as busy; the upload goes only once the
-        # verdict is stored, so that a crash in between still resumes it.
+        # "done" and uploads again is never refused as busy.
         self._release(analysis_id)
         try:
             run = named(future.result(), filename)
@@ -158,16 +169,21 @@ class JobRunner:
                 reason = run.errors[0].reason if run.errors else "the file could not be read"
                 self.store.fail(analysis_id, reason)
         except BrokenProcessPool:
+            if self._closing:
+                return
             log.error("a worker died while analysing %s", analysis_id)
             self.store.fail(
                 analysis_id, "the analysis stopped: the worker process died (out of memory?); "
                 "try a shorter or smaller file",
             )  # fmt: skip
         except Exception:  # anything else must still end the job, never leave it running
+            if self._closing:
+                return
             log.exception("analysis %s failed", analysis_id)
             self.store.fail(analysis_id, "fauxlab hit an unexpected error analysing this file")
-        finally:
-            self._finished(analysis_id, upload)
+        # The bytes are not kept once judged; until a verdict is stored they stay, so that
+        # a crash or a stop before this line still resumes the job.
+        upload.unlink(missing_ok=True)
 
     def _drain_events(self) -> None:
         while True:
@@ -186,14 +202,20 @@ class JobRunner:
             self.store.progress(tag, min(0.95, 0.9 * fraction), stage)
 
     def close(self) -> None:
-        """Stop now: a worker left mid-analysis would outlive the server, blocked on the
-        progress queue nobody reads, so workers are ended; their jobs resume next start."""
+        """Stop now. A worker left mid-analysis would outlive the server, blocked on the
+        progress queue nobody reads, so workers are killed; their jobs resume next start.
+        The store is closed after this returns, so no callback may still be writing."""
         self._closing = True
-        # ProcessPoolExecutor has no public handle on its workers before Python 3.14.
+        # ProcessPoolExecutor has no public handle on its workers or manager before 3.14.
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        manager = getattr(self._pool, "_executor_manager_thread", None)
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
-            process.terminate()
+            process.kill()  # they ignore SIGTERM (start_server_worker)
         for process in processes:
             process.join(timeout=10)
+        if isinstance(manager, threading.Thread):
+            manager.join(timeout=10)  # callbacks run on it: let a verdict in hand be stored
+        self._events.cancel_join_thread()
         self._events.put(None)  # type: ignore[arg-type]
+        self._drain.join(timeout=5)
