@@ -95,4 +95,10 @@ def serve(
     )
     AnalysisStore(settings.database).close()  # a damaged database: one line now, not at start-up
     stderr.print(f"fauxlab serving http://{host}:{port}/ (data in {folder})", highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    app = create_app(settings)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:  # a second Ctrl-C skips the app's shutdown: end the workers here instead
+        runner = getattr(app.state, "runner", None)
+        if runner is not None:
+            runner.close()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -44,10 +46,19 @@ SECONDS_PER_JOB = 10  # a rough guess for Retry-After: a photo takes ~1 s, a cli
 def start_server_worker(recipe: DetectorRecipe, events: Queue[ProgressEvent]) -> None:
     """A worker that leaves stopping to the server: Ctrl-C in a terminal and a service
     manager's SIGTERM reach the whole process group, and a worker killed by them first
-    would fail its job; the server ends its workers itself (`JobRunner.close`)."""
+    would fail its job; the server ends its workers itself (`JobRunner.close`). Should the
+    server die without doing so (SIGKILL), the worker exits within a second."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    server = os.getppid()
+    threading.Thread(target=_exit_with, args=(server,), daemon=True).start()
     start_worker(recipe, events)
+
+
+def _exit_with(server: int) -> None:
+    while os.getppid() == server:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 class QueueFullError(Exception):
@@ -205,6 +216,8 @@ class JobRunner:
         """Stop now. A worker left mid-analysis would outlive the server, blocked on the
         progress queue nobody reads, so workers are killed; their jobs resume next start.
         The store is closed after this returns, so no callback may still be writing."""
+        if self._closing:
+            return
         self._closing = True
         # ProcessPoolExecutor has no public handle on its workers or manager before 3.14.
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
