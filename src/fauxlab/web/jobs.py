@@ -180,16 +180,12 @@ class JobRunner:
                 reason = run.errors[0].reason if run.errors else "the file could not be read"
                 self.store.fail(analysis_id, reason)
         except BrokenProcessPool:
-            if self._closing:
-                return
             log.error("a worker died while analysing %s", analysis_id)
             self.store.fail(
                 analysis_id, "the analysis stopped: the worker process died (out of memory?); "
                 "try a shorter or smaller file",
             )  # fmt: skip
         except Exception:  # anything else must still end the job, never leave it running
-            if self._closing:
-                return
             log.exception("analysis %s failed", analysis_id)
             self.store.fail(analysis_id, "fauxlab hit an unexpected error analysing this file")
         # The bytes are not kept once judged; until a verdict is stored they stay, so that
