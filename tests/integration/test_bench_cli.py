@@ -74,6 +74,11 @@ def test_bench_separates_sealed_fakes_perfectly(tmp_path: Path, labeled: Path) -
     assert set(groups) == {"real", "fake/gan", "fake/swap"}
     assert groups["fake/gan"]["n"] == 2 and groups["fake/gan"]["auc_vs_real"] == 1.0
     assert groups["real"]["auc_vs_real"] is None and groups["real"]["mean_score"] == 0.0
+    fused = report["intervals"]["scorers"][0]
+    assert fused["name"] == "fused" and fused["auc"] == [1.0, 1.0, 1.0]
+    assert fused["false_positive_rate"] == [0.0, 0.0, 0.0] and fused["miss_rate"][0] == 0.0
+    assert [s["name"] for s in report["intervals"]["scorers"]] == ["fused", "provenance"]
+    assert report["sources"] == []  # the names carry no source prefix
 
     assert sorted(p.name for p in out.iterdir()) == ["roc.png", "scores.csv"]
     assert (out / "roc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -84,6 +89,24 @@ def test_bench_separates_sealed_fakes_perfectly(tmp_path: Path, labeled: Path) -
     nested = next(r for r in rows if r["path"].endswith("b.jpg"))
     assert nested["subfolder"] == "fake/gan" and nested["verdict"] == "fake"
     assert nested["probability"] == "1.0" and nested["label"] == "fake"
+
+
+def test_bench_breaks_down_by_source_when_files_are_named_by_it(
+    tmp_path: Path, labeled: Path
+) -> None:
+    named = tmp_path / "named"
+    for label in ("real", "fake"):
+        (named / label).mkdir(parents=True)
+    for i, path in enumerate(sorted((labeled / "real").iterdir())):
+        source = "stock" if i % 2 else "selfie"
+        shutil.copy(path, named / "real" / f"{source}_{path.name}")
+    for path in sorted((labeled / "fake").rglob("*.*")):
+        shutil.copy(path, named / "fake" / f"{path.parent.name}_{path.name}")
+    result = fauxlab("bench", named, "--out", tmp_path / "o", "--detectors", "provenance", "--json")
+    assert result.returncode == 0, result.stderr
+    sources = {s["source"]: s for s in json.loads(result.stdout)["sources"]}
+    assert {"real/stock", "real/selfie", "fake/gan", "fake/swap"} <= set(sources)
+    assert sources["fake/swap"]["auc_vs_real"] == 1.0 and sources["fake/swap"]["n"] == 1
 
 
 def test_bench_prints_a_table(tmp_path: Path, labeled: Path) -> None:

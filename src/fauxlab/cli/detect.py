@@ -11,7 +11,14 @@ from rich.table import Table
 
 from fauxlab.cli.output import print_json, progress_bar, stderr, stdout
 from fauxlab.detection.analysed import DEFAULT_KEYFRAMES, AnalysisOptions
-from fauxlab.detection.bench import BenchResult, bench_dict, collect, run_bench, write_outputs
+from fauxlab.detection.bench import (
+    BenchResult,
+    GroupRow,
+    bench_dict,
+    collect,
+    run_bench,
+    write_outputs,
+)
 from fauxlab.detection.builtin import DetectorRecipe, Skipped
 from fauxlab.detection.evidence import Verdict
 from fauxlab.detection.fusion import DEFAULT_THRESHOLD, bands
@@ -181,6 +188,18 @@ def detect(
         raise typer.Exit(1)
 
 
+def _render_groups(groups: list[GroupRow], title: str) -> None:
+    table = Table(pad_edge=False)
+    table.add_column(title)
+    for name in ("n", "mean score", "accuracy"):
+        table.add_column(name, justify="right")
+    table.add_column("AUC vs real", justify="right")
+    for g in groups:
+        auc = "-" if g.auc is None else f"{g.auc:.3f}"
+        table.add_row(g.group, str(g.n), f"{g.mean_score:.3f}", f"{g.accuracy:.3f}", auc)
+    stdout.print(table)
+
+
 def _render_bench(result: BenchResult, out: Path) -> None:
     counts = f"{result.labels.count(0)} real, {result.labels.count(1)} fake"
     stdout.print(f"[bold]{result.root}[/]: {counts}; detectors {', '.join(result.detectors)}")
@@ -190,15 +209,20 @@ def _render_bench(result: BenchResult, out: Path) -> None:
         f"at {result.threshold:.2f}",
         highlight=False,
     )
-    table = Table(pad_edge=False)
-    table.add_column("subfolder")
-    for name in ("n", "mean score", "accuracy"):
-        table.add_column(name, justify="right")
-    table.add_column("AUC vs real", justify="right")
-    for g in result.groups:
-        auc = "-" if g.auc is None else f"{g.auc:.3f}"
-        table.add_row(g.group, str(g.n), f"{g.mean_score:.3f}", f"{g.accuracy:.3f}", auc)
-    stdout.print(table)
+    scorers = Table(pad_edge=False, title="with 95% bootstrap intervals")
+    scorers.add_column("scorer")
+    for name in ("judged", "AUC", "AP", "accuracy", "false alarms", "misses"):
+        scorers.add_column(name, justify="right")
+    for m in result.scorers:
+        scorers.add_row(
+            m.name,
+            str(m.judged),
+            *(str(e) for e in (m.auc, m.ap, m.accuracy, m.false_positive_rate, m.miss_rate)),
+        )
+    stdout.print(scorers)
+    _render_groups(result.groups, "subfolder")
+    if result.sources:
+        _render_groups(result.sources, "source (file-name prefix)")
     stdout.print(f"wrote {out / 'roc.png'} and {out / 'scores.csv'}", highlight=False)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import numpy as np
 from fauxlab.charts import Series, line_chart, png_bytes
 from fauxlab.detection.builtin import DetectorRecipe, Skipped
 from fauxlab.detection.evidence import Detector
+from fauxlab.detection.intervals import REPLICATES, ScorerMetrics, scorer_metrics
 from fauxlab.detection.metrics import (
     accuracy_at,
     average_precision,
@@ -77,6 +78,8 @@ class BenchResult:
     eer_threshold: float
     accuracy: float
     groups: list[GroupRow]
+    sources: list[GroupRow]  # by the file-name prefix, when every file has one
+    scorers: list[ScorerMetrics]  # "fused" first, then each detector, with intervals
 
     @property
     def labels(self) -> list[int]:
@@ -109,11 +112,26 @@ def collect(root: Path) -> list[Sample]:
     return samples
 
 
-def _groups(scored: list[Scored], threshold: float) -> list[GroupRow]:
+def source_of(path: Path) -> str | None:
+    """The source a file is named after: `lab_0042.jpg` -> `lab`, `emo_talk_3.mp4` -> `emo`."""
+    return path.stem.split("_", 1)[0] if "_" in path.stem else None
+
+
+def _group_key(s: Scored) -> str:
+    return s.sample.group
+
+
+def _source_key(s: Scored) -> str:
+    return f"{'fake' if s.sample.label else 'real'}/{source_of(s.sample.path)}"
+
+
+def _groups(
+    scored: list[Scored], threshold: float, key: Callable[[Scored], str] = _group_key
+) -> list[GroupRow]:
     reals = [s.score for s in scored if s.sample.label == 0]
     rows: list[GroupRow] = []
-    for group in sorted({s.sample.group for s in scored}, key=lambda g: (g != "real", g)):
-        members = [s for s in scored if s.sample.group == group]
+    for group in sorted({key(s) for s in scored}, key=lambda g: (not g.startswith("real"), g)):
+        members = [s for s in scored if key(s) == group]
         label = members[0].sample.label
         scores = [s.score for s in members]
         auc = roc_auc([0] * len(reals) + [1] * len(scores), reals + scores) if label else None
@@ -153,6 +171,12 @@ def run_bench(
     scores = [s.score for s in scored]
     eer, eer_threshold = equal_error_rate(labels, scores)
     threshold = options.bands.threshold
+    named = all(source_of(s.sample.path) is not None for s in scored)
+    scorers = [scorer_metrics("fused", labels, scores, threshold)]
+    for name in run.detectors:
+        probabilities = [s.report.detector_probability(name) for s in scored]
+        if any(p is not None for p in probabilities):
+            scorers.append(scorer_metrics(name, labels, probabilities, threshold))
     return BenchResult(
         root=root,
         scored=scored,
@@ -166,6 +190,8 @@ def run_bench(
         eer_threshold=eer_threshold,
         accuracy=accuracy_at(labels, scores, threshold),
         groups=_groups(scored, threshold),
+        sources=_groups(scored, threshold, _source_key) if named else [],
+        scorers=scorers,
     )
 
 
@@ -237,6 +263,29 @@ def write_outputs(result: BenchResult, out: Path) -> list[Path]:
     return [out / "roc.png", out / "scores.csv"]
 
 
+def _group_dict(g: GroupRow, key: str) -> dict[str, Any]:
+    return {
+        key: g.group,
+        "label": "fake" if g.label else "real",
+        "n": g.n,
+        "mean_score": round(g.mean_score, 4),
+        "accuracy": round(g.accuracy, 4),
+        "auc_vs_real": None if g.auc is None else round(g.auc, 4),
+    }
+
+
+def _scorer_dict(m: ScorerMetrics) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "judged": m.judged,
+        "auc": m.auc.as_list(),
+        "ap": m.ap.as_list(),
+        "accuracy": m.accuracy.as_list(),
+        "false_positive_rate": m.false_positive_rate.as_list(),
+        "miss_rate": m.miss_rate.as_list(),
+    }
+
+
 def bench_dict(result: BenchResult, out: Path | None) -> dict[str, Any]:
     """What `fauxlab bench --json` prints."""
     return {
@@ -253,17 +302,13 @@ def bench_dict(result: BenchResult, out: Path | None) -> dict[str, Any]:
             "eer_threshold": round(result.eer_threshold, 4),
             "accuracy": round(result.accuracy, 4),
         },
-        "groups": [
-            {
-                "subfolder": g.group,
-                "label": "fake" if g.label else "real",
-                "n": g.n,
-                "mean_score": round(g.mean_score, 4),
-                "accuracy": round(g.accuracy, 4),
-                "auc_vs_real": None if g.auc is None else round(g.auc, 4),
-            }
-            for g in result.groups
-        ],
+        "groups": [_group_dict(g, "subfolder") for g in result.groups],
+        "sources": [_group_dict(g, "source") for g in result.sources],
+        "intervals": {
+            "method": "stratified bootstrap, 95% percentile interval, [value, low, high]",
+            "replicates": REPLICATES,
+            "scorers": [_scorer_dict(m) for m in result.scorers],
+        },
         "files": _rows(result),
         "errors": [{"path": str(e.path), "reason": e.reason} for e in result.errors],
         "out": None if out is None else str(out),
