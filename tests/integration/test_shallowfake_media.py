@@ -250,16 +250,35 @@ def test_a_picture_slowed_without_its_sound_contradicts_its_metadata(
     assert original.contradictions == []
 
 
-def test_two_clips_joined_are_flagged_as_a_cut(
+def test_a_cut_to_another_shot_is_an_edit_not_a_fake(
     examine: Examine, copies: Path, video_with_audio: Path, video_without_audio: Path
 ) -> None:
     path = splice(video_with_audio, video_without_audio, copies / "spliced.mp4")
     evidence = examine(path)
+    cuts = evidence.details["cuts"]["found"]
+    assert len(cuts) == 1 and cuts[0]["kind"] == "picture", cuts
+    assert cuts[0]["time"] == pytest.approx(2.5, abs=0.1)
+    assert evidence.probability is not None and evidence.probability < 0.3, evidence.summary
+    assert [(e.kind, round(e.time or 0, 1)) for e in evidence.edits] == [("cut", 2.5)]
+    assert "1 cut, at 2.5 s: check that nothing was removed" in evidence.summary
+
+
+def jump_cut(source: Path, out: Path, at: float = 2.5, removed: float = 1.0) -> Path:
+    """`source` with `removed` seconds cut out at `at`: words taken out of a speech."""
+    frames, fps, _, _ = read_clip(source)
+    start, stop = int(at * fps), int((at + removed) * fps)
+    return write_clip(out, frames[:start] + frames[stop:], fps)
+
+
+def test_a_jump_cut_inside_one_shot_is_flagged(
+    examine: Examine, copies: Path, video_with_audio: Path
+) -> None:
+    evidence = examine(jump_cut(video_with_audio, copies / "jump-cut.mp4"))
     assert evidence.probability is not None and evidence.probability >= 0.5, evidence.summary
     cuts = evidence.details["cuts"]["found"]
-    assert len(cuts) == 1, cuts
+    assert [c["kind"] for c in cuts] in (["jump cut"], ["face jump"]), cuts
     assert cuts[0]["time"] == pytest.approx(2.5, abs=0.1)
-    assert "spliced" in evidence.summary
+    assert "spliced" in evidence.summary and not evidence.edits
 
 
 def test_the_voice_of_a_resampled_copy_drops_in_pitch(copies: Path, video_with_audio: Path) -> None:

@@ -9,14 +9,16 @@ import numpy as np
 import pytest
 
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord
+from fauxlab.detection.evidence import Edit, edits_summary
 from fauxlab.detection.shallowfake import ShallowfakeDetector
 from fauxlab.detection.shallowfake._signal import chi2_log10_sf, peaks, running_median
 from fauxlab.detection.shallowfake.cadence import find_pattern, find_repeats
-from fauxlab.detection.shallowfake.cuts import face_jumps, picture_cuts
+from fauxlab.detection.shallowfake.cuts import Cut, face_jumps, picture_cuts
 from fauxlab.detection.shallowfake.frames import FloatArray, FrameSignals
-from fauxlab.detection.shallowfake.score import Part, combine, summary
+from fauxlab.detection.shallowfake.score import Part, combine, cuts_part, speed_part, summary
 from fauxlab.detection.shallowfake.speed import (
     CONVERSION,
+    LOW_RATE,
     NONE,
     SPEED_CHANGE,
     UNUSUAL,
@@ -25,6 +27,7 @@ from fauxlab.detection.shallowfake.speed import (
     explain,
     from_pattern,
     from_repeats,
+    with_voice,
 )
 from fauxlab.detection.shallowfake.voice import VOICE_RATE, analyse_voice
 from fauxlab.faces.types import Face
@@ -225,3 +228,35 @@ def test_stills_and_short_clips_cannot_be_judged(tmp_path: Path) -> None:
     evidence = ShallowfakeDetector().examine(short)
     assert evidence.probability is None
     assert "too short" in evidence.summary
+
+
+def test_every_frame_twice_with_a_natural_voice_is_a_low_frame_rate_source() -> None:
+    doubled = from_repeats(find_repeats(with_repeats(300, 2.0)), 30.0)
+    assert doubled.kind == SPEED_CHANGE and doubled.speed == 0.5
+    assert with_voice(doubled, voice_natural=False) == doubled  # silent: still 0.5x
+    source = with_voice(doubled, voice_natural=True)
+    assert source.kind == LOW_RATE and "not a 0.5x slow-down" in source.sentence()
+    assert speed_part(source).probability < 0.3
+    slowed = from_repeats(find_repeats(with_repeats(300, 4.0)), 30.0)
+    assert with_voice(slowed, voice_natural=True).kind == SPEED_CHANGE  # 0.75x stays
+
+
+def cut(kind: str, time: float = 4.0) -> Cut:
+    return Cut(int(time * 25), time, kind, 2.0, "measured")
+
+
+def test_camera_cuts_are_edits_and_jump_cuts_are_evidence() -> None:
+    assert cuts_part([cut("picture"), cut("picture", 9.5)]).probability == 0.0
+    assert cuts_part([cut("picture"), cut("jump cut", 9.5)]).probability >= 0.5
+    assert cuts_part([cut("face jump")]).probability >= 0.5
+
+
+def test_edits_read_as_one_line() -> None:
+    edits = [Edit("cut", t, 2.0, "m") for t in (4.1, 9.5, 11.0)]
+    assert edits_summary(edits) == "3 cuts, at 4.1, 9.5 and 11.0 s: check that nothing was removed."
+    retimed = [Edit("retiming", None, 1.0, "an ordinary frame-rate conversion from 25 fps")]
+    assert edits_summary(edits[:1] + retimed) == (
+        "1 cut, at 4.1 s: check that nothing was removed; "
+        "an ordinary frame-rate conversion from 25 fps."
+    )
+    assert edits_summary([]) == ""

@@ -84,6 +84,41 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """An ordinary edit found in a file: a camera cut or a retiming (frame-rate conversion,
+    a low-frame-rate source). News, interviews and music videos are full of them, so they
+    are reported for a person to check, apart from the probability of manipulation."""
+
+    kind: str  # "cut" or "retiming"
+    time: float | None  # seconds into the clip; None for what runs through all of it
+    strength: float  # how clearly it was found: 1 = just at the threshold
+    sentence: str  # what was measured, for a person
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "time": None if self.time is None else round(self.time, 3),
+            "strength": round(self.strength, 2),
+            "sentence": self.sentence,
+        }
+
+
+def edits_summary(edits: list[Edit]) -> str:
+    """One line a person reads first: "3 cuts, at 4.1, 9.5 and 11.0 s: check ..."."""
+    if not edits:
+        return ""
+    parts: list[str] = []
+    cuts = [e for e in edits if e.kind == "cut" and e.time is not None]
+    if cuts:
+        times = [f"{e.time:.1f}" for e in cuts if e.time is not None]
+        at = times[0] if len(times) == 1 else ", ".join(times[:-1]) + " and " + times[-1]
+        noun = "cut" if len(cuts) == 1 else "cuts"
+        parts.append(f"{len(cuts)} {noun}, at {at} s: check that nothing was removed")
+    parts.extend(e.sentence for e in edits if e.kind != "cut")
+    return "; ".join(parts) + "."
+
+
+@dataclass(frozen=True)
 class Evidence:
     """One detector's finding about one file.
 
@@ -101,6 +136,7 @@ class Evidence:
     figures: list[Figure] = field(default_factory=list)
     weight: float = 1.0
     decisive: bool = False
+    edits: list[Edit] = field(default_factory=list)  # ordinary edits, not evidence of fakery
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +148,7 @@ class Evidence:
             "details": self.details,
             "faces": [f.to_dict() for f in self.faces],
             "figures": [{"name": f.name, "caption": f.caption} for f in self.figures],
+            "edits": [e.to_dict() for e in self.edits],
         }
 
 

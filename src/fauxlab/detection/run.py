@@ -15,7 +15,7 @@ from typing import Protocol
 
 from fauxlab.detection.analysed import AnalysedMedia, AnalysisOptions, analyse
 from fauxlab.detection.builtin import DetectorRecipe, Skipped
-from fauxlab.detection.evidence import Detector, Evidence, Verdict
+from fauxlab.detection.evidence import Detector, Edit, Evidence, Verdict
 from fauxlab.detection.fusion import Bands, bands, fuse
 from fauxlab.detection.report.figures import thumbnail
 from fauxlab.errors import FauxlabError
@@ -96,6 +96,12 @@ class FileReport:
 
     def detector_probability(self, name: str) -> float | None:
         return next((e.probability for e in self.evidence if e.detector == name), None)
+
+    @property
+    def edits(self) -> list[Edit]:
+        """Ordinary edits every detector found (cuts, retiming), in time order."""
+        found = [edit for e in self.evidence for edit in e.edits]
+        return sorted(found, key=lambda e: (e.time is None, e.time or 0.0))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fauxlab import __version__
-from fauxlab.detection.evidence import Evidence, Verdict
+from fauxlab.detection.evidence import Evidence, Verdict, edits_summary
 from fauxlab.detection.report.schema import SCHEMA_ID
 from fauxlab.detection.run import DetectRun, FaceBox, FileReport, TimelinePoint
 
@@ -60,6 +60,10 @@ def file_dict(report: FileReport) -> dict[str, Any]:
         "threshold": report.bands.threshold,
         "decided_by": report.decided_by,
         "explanation": report.explanation,
+        "edits": {
+            "summary": edits_summary(report.edits),
+            "found": [e.to_dict() for e in report.edits],
+        },
         "evidence": [evidence_dict(report, e) for e in report.evidence],
         "faces": [face_dict(f) for f in report.faces],
         "timeline": [point_dict(p) for p in report.timeline],

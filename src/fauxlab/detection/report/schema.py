@@ -41,6 +41,14 @@ FACE_SCORE = _object(
         "probability": {"type": "number", "minimum": 0, "maximum": 1},
     }
 )
+EDIT = _object(
+    {
+        "kind": {"enum": ["cut", "retiming"]},
+        "time": {"type": ["number", "null"], "minimum": 0},
+        "strength": {"type": "number", "minimum": 0},
+        "sentence": {"type": "string"},
+    }
+)
 EVIDENCE = _object(
     {
         "detector": {"type": "string"},
@@ -53,8 +61,10 @@ EVIDENCE = _object(
         "figures": _array(_object({"name": {"type": "string"}, "caption": {"type": "string"}})),
         # added within version 1: how far this evidence moved the file's probability
         "contribution": {"type": ["number", "null"], "minimum": -1, "maximum": 1},
+        # added within version 1: ordinary edits (cuts, retiming), not evidence of fakery
+        "edits": _array(EDIT),
     },
-    optional=("contribution",),
+    optional=("contribution", "edits"),
 )
 FACE = _object(
     {
@@ -91,11 +101,14 @@ FILE = _object(
         "threshold": {"type": "number", "minimum": 0, "maximum": 1},
         "decided_by": {"type": ["string", "null"]},
         "explanation": {"type": "string"},
+        # added within version 1: cuts and retiming, apart from the probability of fakery
+        "edits": _object({"summary": {"type": "string"}, "found": _array(EDIT)}),
         "evidence": _array(EVIDENCE),
         "faces": _array(FACE),
         "timeline": _array(TIMELINE_POINT),
         "seconds": {"type": "number", "minimum": 0},
-    }
+    },
+    optional=("edits",),
 )
 SCHEMA: dict[str, Any] = {
     "$id": SCHEMA_ID,

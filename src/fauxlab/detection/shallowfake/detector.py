@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from fauxlab.detection.analysed import AnalysedMedia
-from fauxlab.detection.evidence import Evidence
+from fauxlab.detection.evidence import Edit, Evidence, edits_summary
 from fauxlab.detection.shallowfake.cadence import Pattern, Repeats, find_pattern, find_repeats
 from fauxlab.detection.shallowfake.cuts import CHANGE_RATIO, HISTOGRAM_RATIO, Cut, find_cuts
 from fauxlab.detection.shallowfake.figure import change_figure
@@ -36,10 +36,14 @@ from fauxlab.detection.shallowfake.score import (
     summary,
 )
 from fauxlab.detection.shallowfake.speed import (
+    CONVERSION,
+    LOW_RATE,
     MIN_EXPLAINED,
+    UNUSUAL,
     SpeedFinding,
     from_pattern,
     from_repeats,
+    with_voice,
 )
 from fauxlab.detection.shallowfake.voice import (
     PITCH_NORMAL,
@@ -138,6 +142,14 @@ def _metadata_details(metadata: Metadata) -> dict[str, Any]:
     }
 
 
+def _edits(speed: SpeedFinding, cuts: list[Cut]) -> list[Edit]:
+    """What ordinary editing left: camera cuts, and retiming that is not a speed change."""
+    found = [Edit("cut", c.time, c.strength, c.measured) for c in cuts if c.kind == "picture"]
+    if speed.kind in (CONVERSION, LOW_RATE, UNUSUAL):
+        found.append(Edit("retiming", None, speed.strength, speed.sentence()))
+    return found
+
+
 def not_applicable(media: AnalysedMedia) -> str | None:
     """Why this detector cannot judge `media`, or None when it can."""
     if not media.is_video:
@@ -172,12 +184,14 @@ class ShallowfakeDetector:
         repeats = find_repeats(signals.change)
         pattern = find_pattern(signals.change, signals.bend, signals.coding)
         readings = [from_repeats(repeats, fps), from_pattern(pattern, fps)]
-        speed = max(readings, key=lambda f: speed_part(f).probability)
-        cuts = find_cuts(signals, media)
-        metadata = read_metadata(media.path, signals)
         motion = measure_motion(media)
         samples = _voice_samples(media)
         voice = analyse_voice(samples) if samples is not None else None
+        natural = voice is not None and voice.judged and voice.pitch_normal and voice.tempo_normal
+        speed = with_voice(max(readings, key=lambda f: speed_part(f).probability), natural)
+        cuts = find_cuts(signals, media)
+        metadata = read_metadata(media.path, signals)
+        edits = _edits(speed, cuts)
         parts = [
             speed_part(speed),
             cuts_part(cuts),
@@ -200,10 +214,11 @@ class ShallowfakeDetector:
         return Evidence(
             NAME,
             probability,
-            summary(parts),
+            summary(parts, edits_summary(edits)),
             details=details,
             figures=[change_figure(signals, repeats.indices, cuts)],
             weight=WEIGHT,
+            edits=edits,
         )
 
 

@@ -4,8 +4,9 @@ Most of it is reported, not judged: an FFmpeg or HandBrake encoder tag, a missin
 creation time or a variable frame rate are what every upload, phone and re-encode
 produces. Only statements that cannot all be true count as contradictions: a declared
 frame rate the timestamps do not keep, a sound track that runs much longer or shorter
-than the picture (the tell of a picture slowed without its sound), a creation time in
-the future, or two creation times days apart.
+than the picture (the tell of a picture slowed without its sound), or a creation time in
+the future. Two creation times days apart are reported, not judged: they say the clip was
+re-edited after it was recorded, which music videos and news packages always are.
 """
 
 from __future__ import annotations
@@ -153,8 +154,9 @@ def read_metadata(path: Path, signals: FrameSignals) -> Metadata:
         if max(created) > now + dt.timedelta(days=1):
             contradictions.append(f"a creation time in the future ({max(created).isoformat()})")
         if max(created) - min(created) > CREATION_SPREAD:
-            contradictions.append(
-                f"creation times {min(created).date()} and {max(created).date()} disagree"
+            notes.append(
+                f"creation times {min(created).date()} and {max(created).date()} differ: "
+                "re-edited after it was recorded"
             )
     declared_frames = raw["declared_frames"]
     if declared_frames and abs(declared_frames - len(signals.times)) > max(

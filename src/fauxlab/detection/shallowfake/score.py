@@ -6,8 +6,10 @@ so that the shared real clips stay low and the speed-changed and spliced version
 tests make come out high (docs/shallowfakes.md has the scores):
 - a speed change read from the frame cadence: 0.6 to 0.95 with the cadence's clarity;
 - an unusual cadence (a source rate that is neither a camera rate nor a preset speed of
-  one): 0.15 to 0.35, a hint;
-- a picture cut: 0.6 to 0.9 with how far it stands out; a face jump alone: 0.5 to 0.7;
+  one) or a low-frame-rate source: 0.1 to 0.2, a hint below the uncertain band;
+- a jump cut (the face jumps while the picture around it stays): 0.5 to 0.7. Camera cuts,
+  where the whole picture changes, are ordinary editing: they are reported as edits and
+  add nothing here (news, interviews and music videos are full of them);
 - each contradiction in the metadata: 0.55;
 - motion and voice outside their normal ranges: hints, together at most 0.4, so they
   cannot flag a clip on their own (people differ more than a speed change moves them).
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from fauxlab.detection.shallowfake.cuts import Cut
 from fauxlab.detection.shallowfake.metadata import Metadata
 from fauxlab.detection.shallowfake.motion import Motion
-from fauxlab.detection.shallowfake.speed import SPEED_CHANGE, UNUSUAL, SpeedFinding
+from fauxlab.detection.shallowfake.speed import LOW_RATE, SPEED_CHANGE, UNUSUAL, SpeedFinding
 from fauxlab.detection.shallowfake.voice import Voice
 
 BASE = 0.02
@@ -48,21 +50,22 @@ def speed_part(finding: SpeedFinding) -> Part:
     if finding.kind == SPEED_CHANGE:
         p = 0.6 + 0.35 * finding.strength
         return Part("playback_speed", p, finding.sentence(), "The playback speed looks changed")
-    if finding.kind == UNUSUAL:
-        p = 0.15 + 0.2 * finding.strength
+    if finding.kind in (UNUSUAL, LOW_RATE):
+        p = 0.1 + 0.1 * finding.strength
         return Part("playback_speed", p, finding.sentence(), "The frames have an unusual rhythm")
     return Part("playback_speed", 0.0, "")
 
 
 def cuts_part(cuts: list[Cut]) -> Part:
-    if not cuts:
+    """Jump cuts only: a camera cut (the whole picture changes) is an edit, not a fake."""
+    jumps = [c for c in cuts if c.kind != "picture"]
+    if not jumps:
         return Part("cuts", 0.0, "")
-    strongest = max(cuts, key=lambda c: c.strength)
+    strongest = max(jumps, key=lambda c: c.strength)
     extra = min(1.0, (strongest.strength - 1.0) / 2.0)
-    p = 0.6 + 0.3 * extra if strongest.kind == "picture" else 0.5 + 0.2 * extra
     where = f"at {strongest.time:.2f} s {strongest.measured}"
-    more = f" ({len(cuts)} places in all)" if len(cuts) > 1 else ""
-    return Part("cuts", p, f"{where}{more}", "The clip looks spliced")
+    more = f" ({len(jumps)} places in all)" if len(jumps) > 1 else ""
+    return Part("cuts", 0.5 + 0.2 * extra, f"{where}{more}", "The clip looks spliced")
 
 
 def metadata_part(metadata: Metadata) -> Part:
@@ -98,9 +101,15 @@ def combine(parts: list[Part]) -> float:
     return 1.0 - (1.0 - BASE) * (1.0 - _noisy_or([p.probability for p in parts]))
 
 
-def summary(parts: list[Part]) -> str:
-    """One sentence: the strongest finding first, or that nothing was found."""
+def summary(parts: list[Part], edits: str = "") -> str:
+    """One sentence: the strongest finding first, or that nothing was found (and the
+    ordinary edits seen, `edits`, when there are any)."""
     found = sorted((p for p in parts if p.sentence), key=lambda p: -p.probability)
+    if not found and edits:
+        return (
+            "No sign that the clip was slowed down, sped up or spliced inside a shot; "
+            f"ordinary edits: {edits}"
+        )
     if not found:
         return (
             "No sign that the clip was slowed down, sped up or spliced: its frames follow each "

@@ -31,10 +31,11 @@ MIN_REPEATS, MIN_REPEAT_SHARE, MIN_REGULARITY = 6, 0.04, 0.5
 MIN_EXPLAINED, MAX_LOG10_P = 0.14, -5.0
 CLEAR_SKEW = 0.15  # log units; dropped frames gave 0.07-0.45, blends under 0.05
 
-SPEED_CHANGE, CONVERSION, UNUSUAL, NONE = (
+SPEED_CHANGE, CONVERSION, UNUSUAL, LOW_RATE, NONE = (
     "speed change",
     "frame-rate conversion",
     "unusual cadence",
+    "low-frame-rate source",
     "none",
 )
 
@@ -60,6 +61,12 @@ class SpeedFinding:
             )
         if self.kind == CONVERSION:
             return f"{self.seen}: an ordinary frame-rate conversion from {self.camera_fps:g} fps"
+        if self.kind == LOW_RATE:
+            return (
+                f"{self.seen}: a {self.source_fps:.2f} fps source (animation, generated video "
+                "or a webcam) shown at twice its rate; the voice keeps its natural pace, so "
+                "this is not a 0.5x slow-down"
+            )
         if self.kind == UNUSUAL:
             return (
                 f"{self.seen}, so the frames come from a {self.source_fps:.2f} fps source, "
@@ -138,3 +145,13 @@ def from_pattern(pattern: Pattern | None, fps: float) -> SpeedFinding:
     ratios = [k + s * f for s in signs for f in pattern.frequencies for k in (1, 2)]
     strength = min(1.0, (pattern.explained - MIN_EXPLAINED) / 0.2)
     return explain(fps, ratios, seen, strength, both_ways=abs(pattern.skew) < CLEAR_SKEW)
+
+
+def with_voice(finding: SpeedFinding, voice_natural: bool) -> SpeedFinding:
+    """Every frame shown twice reads as 0.5x, or as a source at half a camera rate (15 fps
+    in a 30 fps file: animation, generated video, webcams). A voice at its natural pitch
+    and pace settles it for the latter: slowing a clip slows its sound or leaves the sound
+    too long for the picture (a metadata contradiction)."""
+    if finding.kind == SPEED_CHANGE and finding.speed == 0.5 and voice_natural:
+        return SpeedFinding(LOW_RATE, finding.seen, finding.source_fps, strength=finding.strength)
+    return finding
