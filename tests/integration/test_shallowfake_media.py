@@ -19,6 +19,7 @@ import pytest
 from numpy.typing import NDArray
 from PIL import Image
 
+from cli_helpers import fauxlab
 from fauxlab.detection.analysed import analyse
 from fauxlab.detection.evidence import Evidence
 from fauxlab.detection.shallowfake import ShallowfakeDetector
@@ -306,3 +307,25 @@ def test_no_shared_real_clip_is_flagged(shared_scores: dict[str, Evidence]) -> N
     flagged = {n: e.summary for n, e in shared_scores.items() if (e.probability or 0) >= 0.5}
     assert not flagged
     assert len(shared_scores) >= 2
+
+
+def test_a_clip_with_three_camera_cuts_is_not_called_fake(
+    copies: Path, shared_videos: Path, tmp_path: Path
+) -> None:
+    """Four shots of 1.5 s from four real clips, as a news package cuts them."""
+    shots = ["voxceleb-1.mp4", "liveportrait-d0.mp4", "hdtf-1.mp4", "voxceleb-2.mp4"]
+    first, fps, _, _ = read_clip(shared_videos / shots[0])
+    height, width = first[0].shape[:2]
+    keep = int(1.5 * fps)
+    frames = first[:keep]
+    for name in shots[1:]:
+        clip, _, _, _ = read_clip(shared_videos / name)
+        frames += [np.asarray(Image.fromarray(f).resize((width, height))) for f in clip[:keep]]
+    path = write_clip(copies / "news-package.mp4", frames, fps)
+    result = fauxlab("detect", path, "--detectors", "shallowfake", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr  # 0: nothing judged fake
+    report = json.loads(result.stdout)["files"][0]
+    assert report["verdict"] != "fake", report["explanation"]
+    times = [e["time"] for e in report["edits"]["found"] if e["kind"] == "cut"]
+    assert times == pytest.approx([1.5, 3.0, 4.5], abs=0.1)
+    assert report["edits"]["summary"].startswith("3 cuts, at 1.5, 3.0 and 4.5 s")

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from fauxlab import __version__
-from fauxlab.detection.evidence import Evidence, Verdict
+from fauxlab.detection.evidence import Evidence, Verdict, edits_summary
 from fauxlab.detection.report.figures import timeline_png
 from fauxlab.detection.run import DetectRun, FileReport
 from fauxlab.fileio import atomic_output
@@ -150,10 +150,18 @@ def _file(report: FileReport) -> str:
 <h2>{_e(report.path.name)}</h2><p class="muted">{_e(report.path)}</p>
 <p><span class="badge">{_e(_HEADLINE[verdict])}</span>
 <span class="prob">{_e(_probability(report.probability))}</span></p>
-<p class="why">{_e(report.explanation)}</p>
+<p class="why">{_e(report.explanation)}</p>{_edits(report)}
 <div>{picture}{_facts(report)}</div>
 <h3>Evidence</h3><ul>{evidence}</ul>{_timeline(report)}
 </article>"""
+
+
+def _edits(report: FileReport) -> str:
+    """Ordinary edits, apart from the verdict: a person checks them, they prove nothing."""
+    summary = edits_summary(report.edits)
+    if not summary:
+        return ""
+    return f'<p class="edits"><strong>Edits (not evidence of a fake):</strong> {_e(summary)}</p>'
 
 
 def _how_to_read(run: DetectRun) -> str:

@@ -236,6 +236,10 @@ function showAnalysis(analysis) {
       el("span", { class: `badge ${verdictClass}`, id: "verdict" }, VERDICT_TEXT[file.verdict] || file.verdict),
       el("span", { id: "probability" }, `P(fake) ${percent(file.probability)}`)),
     el("p", { id: "explanation" }, file.explanation),
+    ...(file.edits && file.edits.summary
+      ? [el("p", { id: "edits", class: "edits" },
+          el("strong", {}, "Edits (not evidence of a fake): "), file.edits.summary)]
+      : []),
     el("img", { class: "thumb", src: `/api/analyses/${analysis.id}/files/thumbnail.jpg`,
       alt: "The frame with the most suspicious face, boxes coloured by score" }),
     facts([
