@@ -2,7 +2,8 @@
 
 - `mediapipe` (default): BlazeFace + FaceMesh with iris, 478 points. In video mode its own
   graph tracks each face from the previous frame's landmarks and runs the detector only
-  while fewer than `max_faces` faces are tracked.
+  while fewer than `max_faces` faces are tracked. Faces too small for the whole-frame
+  pass are searched in tiles (wide.py).
 - `dlib`: HOG detector + the 68-point regression-tree predictor (the classic deepfakes
   extractor). In video mode it detects on keyframes and re-fits landmarks in between.
 - `haar`: OpenCV's Viola-Jones cascade for boxes, dlib's predictor for landmarks.
@@ -25,6 +26,7 @@ from fauxlab.faces.landmarks import Points, mesh_to_68
 from fauxlab.faces.models import dlib_model, haar_cascade
 from fauxlab.faces.native_log import filter_native_stderr
 from fauxlab.faces.types import Box, Face, box_of
+from fauxlab.faces.wide import TILE_MIN_SCORE, detect_in_tiles, mesh_in_crop
 from fauxlab.media.images import RGBImage
 
 BACKEND_NAMES = ("mediapipe", "dlib", "haar")
@@ -71,6 +73,8 @@ class MediaPipeBackend:
             model_selection=1, min_detection_confidence=min_confidence
         )
         self._mesh: Any = None
+        self._crop_mesh: Any = None  # for faces too small for the whole-frame mesh
+        self._small: list[tuple[Box, float]] = []
         self._mesh_faces = 0
         self._frame = 0
         self._scored: list[tuple[Box, float]] = []
@@ -114,7 +118,8 @@ class MediaPipeBackend:
 
     def detect(self, image: RGBImage) -> list[Face]:
         image = np.ascontiguousarray(image)
-        if not self._video or self._frame % self._interval == 0:
+        keyframe = not self._video or self._frame % self._interval == 0
+        if keyframe:
             self._keyframe(image)
         self._frame += 1
         height, width = image.shape[:2]
@@ -124,12 +129,64 @@ class MediaPipeBackend:
             mesh = np.array([(p.x * width, p.y * height) for p in found.landmark], dtype=np.float32)
             box = box_of(mesh)
             faces.append(Face(box, mesh_to_68(mesh), self._score(box), self.name, mesh=mesh))
-        return faces
+        if faces and (self._video or len(faces) >= self._max_faces):
+            self._small = []
+            return faces
+        return self._add_small_faces(image, keyframe, faces)
+
+    def _add_small_faces(self, image: RGBImage, keyframe: bool, faces: list[Face]) -> list[Face]:
+        """Faces the whole-frame mesh missed, each confirmed by FaceMesh on a crop around it:
+        keyframe detections it did not cover, else boxes found tile by tile (wide.py).
+        Video frames are searched in tiles only when no face the detector backs was found
+        (speed), stills whenever fewer than `max_faces` were (a second, smaller person). In
+        video the next frames' crops follow this frame's landmarks until the next keyframe.
+        A whole-frame mesh face no detector backs (dark frames make them) gives way to
+        faces found this way."""
+        backed = [f for f in faces if f.score > self._min_confidence]
+        if keyframe:
+            uncovered = [s for s in self._scored if not any(_covers(f.box, s[0]) for f in faces)]
+            known = len(backed) + len(uncovered)
+            if known == 0 or (not self._video and known < self._max_faces):
+                found = detect_in_tiles(self._detector, image, TILE_MIN_SCORE)
+                seen = [f.box for f in backed] + [box for box, _ in uncovered]
+                uncovered += [s for s in found if not any(_covers(b, s[0]) for b in seen)]
+            self._small = uncovered[: max(0, self._max_faces - len(backed))]
+        if not self._small:
+            return faces
+        if self._crop_mesh is None:
+            self._crop_mesh = self._mp.solutions.face_mesh.FaceMesh(
+                static_image_mode=True,
+                max_num_faces=1,
+                refine_landmarks=True,
+                min_detection_confidence=self._min_confidence,
+            )
+        small: list[Face] = []
+        for box, score in self._small:
+            mesh = mesh_in_crop(self._crop_mesh, image, box)
+            if mesh is not None and _agrees(box_of(mesh), box):
+                small.append(Face(box_of(mesh), mesh_to_68(mesh), score, self.name, mesh=mesh))
+        self._small = [(f.box, f.score) for f in small] if self._video else []
+        return (backed if small else faces) + small
 
     def close(self) -> None:
         if self._mesh is not None:
             self._mesh.close()
+        if self._crop_mesh is not None:
+            self._crop_mesh.close()
         self._detector.close()
+
+
+def _covers(face: Box, detection: Box) -> bool:
+    """The detection's centre lies inside the face's box."""
+    cx, cy = (detection[0] + detection[2]) / 2, (detection[1] + detection[3]) / 2
+    return face[0] <= cx <= face[2] and face[1] <= cy <= face[3]
+
+
+def _agrees(mesh: Box, detection: Box) -> bool:
+    """FaceMesh on the crop found the face the detector saw: same place, similar size
+    (the mesh box runs from brow to chin, the detector's a little wider)."""
+    ratio = (mesh[2] - mesh[0]) / max(1.0, detection[2] - detection[0])
+    return _covers(mesh, detection) and 0.6 <= ratio <= 2.5
 
 
 class _DlibLandmarks:
