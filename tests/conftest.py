@@ -3,6 +3,9 @@
 The shared data folder is never copied into the repository; tests read it in place and
 write whatever they derive from it under `tmp_path`. Set FAUXLAB_DATA to point at it;
 by default it is `../shared/data` next to the repository.
+
+With FAUXLAB_REQUIRE_DATA=1 (CI sets it: CI has ../shared) a test that skips for any
+reason but a missing browser fails instead, so a missing data folder cannot pass quietly.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pytest
 from numpy.typing import NDArray
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+REQUIRE_DATA = os.environ.get("FAUXLAB_REQUIRE_DATA") == "1"
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 
 # Short clips first, so the tests stay quick; the last ones are fallbacks.
@@ -94,3 +98,14 @@ def private_fauxlab_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         os.environ.pop("FAUXLAB_HOME", None)
     else:
         os.environ["FAUXLAB_HOME"] = previous
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under FAUXLAB_REQUIRE_DATA=1 a skip is a failure (the browser has its own switch)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if REQUIRE_DATA and report.skipped and "chromium" not in str(report.longrepr).lower():
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"FAUXLAB_REQUIRE_DATA=1, but the test skipped: {reason}"
