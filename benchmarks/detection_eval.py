@@ -4,7 +4,7 @@ BENCHMARKS.md.
     .venv/bin/python benchmarks/detection_eval.py [--data ../shared/data] [--sets a,b,c]
         [--swaps runs/det-eval/swaps] [--n 400]
 
-(a) UTKFace held-out reals (the last 10% of files by name, never trained on) against
+(a) UTKFace held-out reals (`fauxlab.datasplit.held_out_faces`, never trained on) against
     self-blends of the same faces (fixed seed), clean and after JPEG 75: the `learned`
     detector alone.
 (b) samples of the built-in generators (`anime`, `utkface`), drawn in memory and never
@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from _common import data_argument
+from fauxlab.datasplit import held_out_faces
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord, analyse
 from fauxlab.detection.builtin import available_detectors
 from fauxlab.detection.evidence import Detector
@@ -56,9 +57,7 @@ def _report(name: str, labels: Sequence[int], scores: Sequence[float]) -> None:
 
 
 def set_a(data: Path, n: int) -> None:
-    files = sorted((data / "faces" / "utkface").glob("*.jpg"))
-    held = files[len(files) - round(len(files) * 0.1) :]
-    bank, _ = build_bank(held)
+    bank, _ = build_bank(held_out_faces(data))
     pairs = validation_set(bank, n)
     model = LearnedFaceDetector().detector
     labels = pairs.labels.int().tolist()

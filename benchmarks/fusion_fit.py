@@ -9,13 +9,13 @@ Step 1 (about 4 minutes of CPU at one thread with --n 300, once): run every cont
 evidence in runs/fusion-fit/evidence-n{N}.csv, one row per file, one column per
 detector (blank: could not judge). Later runs read the cache and take a second.
 
-    utk-real      UTKFace held-out faces (the last 10% of files by name), crops    real
+    utk-real      UTKFace held-out faces (fauxlab.datasplit), crops                real
     utk-blend     self-blends of the same crops (fixed seed, as detection_eval (a)) fake
     utk-gan-real  UTKFace held-out files at the GAN's size (detection_eval (b))     real
     utk-gan       samples of the built-in `utkface` GAN, drawn in memory            fake
     anime-real    anime held-out files at the GAN's size (detection_eval (b))       real
     anime-gan     samples of the built-in `anime` GAN, drawn in memory              fake
-    video         every real video in data/videos, 4 keyframes each                 real
+    video         shared real videos no model trained on, 4 keyframes each           real
 
 Step 2: split the rows by a hash of each row's group (a self-blend goes with the real
 face it was made from), fit the fused-maximum parameters (fauxlab.detection.fusion_fit)
@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from _common import data_argument
+from fauxlab.datasplit import held_out_faces, held_out_videos
 
 FIELDS = ["set", "group", "label", "kind"]
 VIDEO_KEYFRAMES = 4
@@ -60,8 +61,7 @@ def _images(data: Path, n: int) -> Iterator[tuple[str, str, int, NDArray[np.uint
     from fauxlab.synthesis.gan.data import load_images
     from fauxlab.synthesis.gan.sample import load_generator
 
-    files = sorted((data / "faces" / "utkface").glob("*.jpg"))
-    held = files[len(files) - round(len(files) * 0.1) :]
+    held = held_out_faces(data)
     bank, _ = build_bank(held[: n + n // 4])  # a few have no face the finder sees
     rng = np.random.default_rng(12345)
     for index in rng.permutation(len(bank))[:n]:
@@ -119,7 +119,7 @@ def build(data: Path, n: int, out: Path) -> None:
             write(set_name, group, label, media)
             if count % 50 == 0:
                 print(f"  {count} images, {time.process_time() - started:.0f} s CPU", flush=True)
-        for path in sorted((data / "videos").glob("*.mp4")):
+        for path in held_out_videos(data):  # the learned detector trained on the others
             media = analyse(path, AnalysisOptions(keyframes=VIDEO_KEYFRAMES))
             write("video", _group(path.name.encode()), 0, media)
             print(f"  {path.name}: {time.process_time() - started:.0f} s CPU", flush=True)
@@ -255,7 +255,7 @@ def fit(table: Path, n: int, write: bool, tied: bool) -> None:
         "date": date.today().isoformat(),
         "data": "UTKFace held-out crops and their self-blends; UTKFace and anime held-out "
         "files at the GAN size; samples of the built-in utkface and anime GANs (seed 2026); "
-        f"every real video in data/videos ({VIDEO_KEYFRAMES} keyframes)",
+        f"the shared real videos no model trained on ({VIDEO_KEYFRAMES} keyframes)",
         "rows": counts,
         "calibration": "one per detector" if not tied else "one, shared by the fitted detectors",
         "split": f"held out: groups whose sha256 prefix mod 10 < {HELD_OUT_TENTHS}; "

@@ -11,6 +11,8 @@ validation faces are never seen by a generator held out the same way.
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -22,3 +24,106 @@ def split_held_out(files: list[Path], count: int) -> tuple[list[Path], list[Path
     """(training, held-out), each in the order given."""
     held = set(sorted(files, key=_rank)[:count]) if count > 0 else set()
     return [f for f in files if f not in held], [f for f in files if f in held]
+
+
+# --- what each shipped model trained on ------------------------------------------------
+#
+# Each shipped model has a manifest beside its weights (`NAME.training.json`): the folders
+# of the shared data it trained on (relative to the data root), how each was split, and
+# the number of training files and a digest of their names, so that the list can be
+# rebuilt from the data and checked. Evaluations take their files from `held_out_files`,
+# and a test checks that no evaluation file is in any model's training list.
+
+MEDIA_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".mp4", ".mkv", ".webm"})
+
+
+@dataclass(frozen=True)
+class Source:
+    """One folder a model trained on: all of its media files but the held-out ones and
+    those named in `exclude` (which were kept out for another evaluation)."""
+
+    folder: str  # relative to the data root, e.g. "faces/utkface"
+    holdout: int = 0  # files held out by the hash rule, or
+    holdout_fraction: float = 0.0  # this share of the folder's files
+    exclude: tuple[str, ...] = ()
+
+    def files(self, root: Path) -> list[Path]:
+        folder = root / self.folder
+        return sorted(
+            p
+            for p in folder.rglob("*")
+            if p.suffix.lower() in MEDIA_SUFFIXES and p.name not in self.exclude
+        )
+
+    def held_count(self, total: int) -> int:
+        if self.holdout_fraction:
+            return round(total * self.holdout_fraction)
+        return min(self.holdout, total // 5) if self.holdout else 0
+
+    def split(self, root: Path) -> tuple[list[Path], list[Path]]:
+        files = self.files(root)
+        return split_held_out(files, self.held_count(len(files)))
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What one shipped model trained on."""
+
+    model: str
+    sources: tuple[Source, ...]
+    training_files: int
+    digest: str  # SHA-256 of the sorted training file names relative to the data root
+
+    def training(self, root: Path) -> list[Path]:
+        return [f for s in self.sources for f in s.split(root)[0]]
+
+
+def names_digest(files: list[Path], root: Path) -> str:
+    names = sorted(str(f.relative_to(root)) for f in files)
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()
+
+
+def read_manifest(path: Path) -> Manifest:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    sources = tuple(
+        Source(
+            s["folder"],
+            s.get("holdout", 0),
+            s.get("holdout_fraction", 0.0),
+            tuple(s.get("exclude", ())),
+        )
+        for s in raw["sources"]
+    )
+    return Manifest(raw["model"], sources, raw["training_files"], raw["digest"])
+
+
+def shipped_manifests() -> list[Path]:
+    """The training manifests of every model in the package."""
+    assets = Path(__file__).resolve().parent / "assets"
+    return sorted(assets.rglob("*.training.json"))
+
+
+# The evaluation sets every benchmark and test reports on: held out by every model.
+UTKFACE_EVAL = Source("faces/utkface", holdout_fraction=0.1)  # nested in the 1000 of the GANs
+VIDEO_EVAL_EXCLUDED = ("liveportrait-d6.mp4", "liveportrait-d9.mp4")
+VIDEOS = Source("videos", holdout_fraction=0.1, exclude=VIDEO_EVAL_EXCLUDED)
+
+
+def held_out_faces(root: Path) -> list[Path]:
+    """UTKFace files no shipped model trained on."""
+    return UTKFACE_EVAL.split(root)[1]
+
+
+def held_out_videos(root: Path) -> list[Path]:
+    """Shared real clips no shipped model trained on: the two kept out for the face-swap
+    evaluation, and the learned detector's held-out share of the rest."""
+    kept_out = [root / "videos" / name for name in VIDEO_EVAL_EXCLUDED]
+    return sorted([p for p in kept_out if p.is_file()] + VIDEOS.split(root)[1])
+
+
+ANIME_EVAL = Source("anime-faces", holdout=1000)
+
+
+def held_out_anime(root: Path) -> list[Path]:
+    """Anime faces no shipped model trained on."""
+    return ANIME_EVAL.split(root)[1]

@@ -12,6 +12,7 @@ import torch
 from numpy.typing import NDArray
 from PIL import Image
 
+from fauxlab.datasplit import held_out_anime, held_out_faces
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord
 from fauxlab.detection.spectrum.augment import Augmentation, jpeg, launder
 from fauxlab.detection.spectrum.data import to_size
@@ -215,13 +216,12 @@ def generators() -> list[LoadedGenerator]:
 
 @pytest.fixture(scope="module")
 def held_out_reals(shared_data: Path) -> list[RGB]:
-    """A few of the files every spectrum model holds out (the last 1000 by name)."""
+    """A few of the files every shipped model holds out (`fauxlab.datasplit`)."""
     images = []
-    for folder in ("faces/utkface", "anime-faces"):
-        files = sorted((shared_data / folder).iterdir())
-        if len(files) < 1000:
-            pytest.skip(f"{shared_data / folder} is not the full set")
-        images += [read_image(p) for p in files[-12:]]
+    for held in (held_out_faces(shared_data), held_out_anime(shared_data)):
+        if len(held) < 100:
+            pytest.skip(f"{shared_data} does not hold the full face sets")
+        images += [read_image(p) for p in held[:12]]
     return images
 
 
