@@ -138,7 +138,8 @@ class MediaPipeBackend:
         """Faces the whole-frame mesh missed, each confirmed by FaceMesh on a crop around it:
         keyframe detections it did not cover, else boxes found tile by tile (wide.py).
         Video frames are searched in tiles only when no face the detector backs was found
-        (speed), stills whenever fewer than `max_faces` were (a second, smaller person). In
+        (speed), stills also when fewer than `max_faces` were and those are small (a second
+        small person beside the first; a portrait's big face needs no search). In
         video the next frames' crops follow this frame's landmarks until the next keyframe.
         A whole-frame mesh face no detector backs (dark frames make them) gives way to
         faces found this way."""
@@ -146,7 +147,8 @@ class MediaPipeBackend:
         if keyframe:
             uncovered = [s for s in self._scored if not any(_covers(f.box, s[0]) for f in faces)]
             known = len(backed) + len(uncovered)
-            if known == 0 or (not self._video and known < self._max_faces):
+            small_here = all(_small(f.box, image) for f in backed)
+            if known == 0 or (not self._video and known < self._max_faces and small_here):
                 found = detect_in_tiles(self._detector, image, TILE_MIN_SCORE)
                 seen = [f.box for f in backed] + [box for box, _ in uncovered]
                 uncovered += [s for s in found if not any(_covers(b, s[0]) for b in seen)]
@@ -180,6 +182,12 @@ def _covers(face: Box, detection: Box) -> bool:
     """The detection's centre lies inside the face's box."""
     cx, cy = (detection[0] + detection[2]) / 2, (detection[1] + detection[3]) / 2
     return face[0] <= cx <= face[2] and face[1] <= cy <= face[3]
+
+
+def _small(face: Box, image: RGBImage) -> bool:
+    """A face under an eighth of the frame's shorter side: where there is one small
+    person, another may stand beside them unseen by the whole-frame pass."""
+    return face[2] - face[0] < min(image.shape[:2]) / 8
 
 
 def _agrees(mesh: Box, detection: Box) -> bool:
