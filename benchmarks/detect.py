@@ -38,8 +38,8 @@ from PIL import Image
 
 from _common import data_argument
 from fauxlab.detection.analysed import analyse
-from fauxlab.detection.builtin import DetectorRecipe, available_detectors
 from fauxlab.detection.evidence import Detector
+from fauxlab.detection.registry import DetectorRecipe, available_detectors
 from fauxlab.detection.run import DetectOptions, detect_file, detect_inputs
 from fauxlab.media import Sampling, iter_frames, probe_video, read_image
 

@@ -22,12 +22,16 @@ import numpy as np
 import torch
 
 from _common import data_argument
-from fauxlab.detection.generated.features import GeneratedFeatures
-from fauxlab.detection.generated.train import GeneratedTrainConfig, train_generated
+from fauxlab.detection.detectors.generated.features import GeneratedFeatures
+from fauxlab.detection.detectors.generated.train import GeneratedTrainConfig, train_generated
+from fauxlab.detection.detectors.spectrum.data import FolderSource, GeneratorSource
+from fauxlab.detection.detectors.spectrum.features import (
+    FeatureSettings,
+    FloatArray,
+    spectrum_features,
+)
+from fauxlab.detection.detectors.spectrum.train import SpectrumTrainConfig, train_spectrum
 from fauxlab.detection.imagetrain import Featurizer, Scorer, SourceConfig, evaluate
-from fauxlab.detection.spectrum.data import FolderSource, GeneratorSource
-from fauxlab.detection.spectrum.features import FeatureSettings, FloatArray, spectrum_features
-from fauxlab.detection.spectrum.train import SpectrumTrainConfig, train_spectrum
 from fauxlab.media.images import RGBImage
 from fauxlab.synthesis.gan.models import Architecture, build_generator
 from fauxlab.synthesis.gan.sample import generator_bytes

@@ -135,8 +135,8 @@ def train_spectrum(
     kept for the held-out AUC printed at the end.
     """
     _check(out, size, eval_n, [*real, *(fake or [])])
-    from fauxlab.detection.spectrum.train import SpectrumTrainConfig
-    from fauxlab.detection.spectrum.train import train_spectrum as run_training
+    from fauxlab.detection.detectors.spectrum.train import SpectrumTrainConfig
+    from fauxlab.detection.detectors.spectrum.train import train_spectrum as run_training
 
     config = SpectrumTrainConfig(
         reals=tuple(real), fakes=tuple(fake or ()), generators=tuple(fake_generator or ()),
@@ -168,9 +168,9 @@ def train_generated(
     kept for the held-out AUC printed at the end (clean and after JPEG 75).
     """
     _check(out, size, eval_n, [*real, *(fake or [])])
-    from fauxlab.detection.generated.features import FeatureSettings
-    from fauxlab.detection.generated.train import GeneratedTrainConfig
-    from fauxlab.detection.generated.train import train_generated as run_training
+    from fauxlab.detection.detectors.generated.features import FeatureSettings
+    from fauxlab.detection.detectors.generated.train import GeneratedTrainConfig
+    from fauxlab.detection.detectors.generated.train import train_generated as run_training
 
     config = GeneratedTrainConfig(
         reals=tuple(real), fakes=tuple(fake or ()), generators=tuple(fake_generator or ()),

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from fauxlab.detection.analysed import AnalysisOptions
-from fauxlab.detection.builtin import Skipped, available_detectors, default_names
+from fauxlab.detection.detectors.provenance.detector import ProvenanceDetector
 from fauxlab.detection.evidence import Detector
 from fauxlab.detection.fusion import fuse
-from fauxlab.detection.provenance_evidence import ProvenanceDetector
+from fauxlab.detection.registry import Skipped, available_detectors, default_names
 from fauxlab.detection.report.html import write_html
 from fauxlab.detection.run import DetectOptions, DetectRun, FileError, FileReport, detect_file
 from fauxlab.provenance.context import Provenance

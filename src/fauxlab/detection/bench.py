@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from fauxlab.charts import Series, line_chart, png_bytes
-from fauxlab.detection.builtin import DetectorRecipe, Skipped
 from fauxlab.detection.evidence import Detector
 from fauxlab.detection.metrics import (
     accuracy_at,
@@ -29,6 +28,7 @@ from fauxlab.detection.metrics import (
     roc_auc,
     roc_curve,
 )
+from fauxlab.detection.registry import DetectorRecipe, Skipped
 from fauxlab.detection.run import DetectOptions, FileError, FileReport, RunProgress, detect_inputs
 from fauxlab.errors import InputError, OutputExistsError
 from fauxlab.media import expand_inputs

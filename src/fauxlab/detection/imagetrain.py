@@ -20,16 +20,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fauxlab.detection.linear import FloatArray, LinearFit, fit_linear
-from fauxlab.detection.spectrum.augment import Augmentation, jpeg, launder
-from fauxlab.detection.spectrum.data import (
+from fauxlab.detection.detectors.spectrum.augment import Augmentation, jpeg, launder
+from fauxlab.detection.detectors.spectrum.data import (
     FolderSource,
     GeneratorSource,
     Source,
     check_sources,
     split_count,
 )
-from fauxlab.detection.spectrum.metrics import auc, balanced_accuracy
+from fauxlab.detection.detectors.spectrum.metrics import auc, balanced_accuracy
+from fauxlab.detection.linear import FloatArray, LinearFit, fit_linear
 from fauxlab.errors import InputError
 from fauxlab.media.images import RGBImage
 

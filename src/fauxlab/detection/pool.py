@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fauxlab.detection.builtin import DetectorRecipe, Skipped
+from fauxlab.detection.registry import DetectorRecipe, Skipped
 from fauxlab.errors import FauxlabError
 from fauxlab.media import media_kind
 

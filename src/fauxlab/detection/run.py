@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Protocol
 
 from fauxlab.detection.analysed import AnalysedMedia, AnalysisOptions, analyse
-from fauxlab.detection.builtin import DetectorRecipe, Skipped
 from fauxlab.detection.evidence import Detector, Evidence, Verdict
 from fauxlab.detection.fusion import Bands, bands, fuse
+from fauxlab.detection.registry import DetectorRecipe, Skipped
 from fauxlab.detection.report.figures import thumbnail
 from fauxlab.errors import FauxlabError
 from fauxlab.faces.types import Box, iou

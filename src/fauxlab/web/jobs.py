@@ -37,7 +37,7 @@ from fauxlab.web.store import AnalysisStore
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
 
-    from fauxlab.detection.builtin import DetectorRecipe
+    from fauxlab.detection.registry import DetectorRecipe
 
 log = logging.getLogger("fauxlab.web")
 SECONDS_PER_JOB = 10  # a rough guess for Retry-After: a photo takes ~1 s, a clip ~15 s
