@@ -10,20 +10,27 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from fauxlab.cli.output import print_json, progress_bar, stderr, stdout
-from fauxlab.detection.analysed import DEFAULT_KEYFRAMES, AnalysisOptions
-from fauxlab.detection.bench import BenchResult, bench_dict, collect, run_bench, write_outputs
-from fauxlab.detection.evidence import Verdict
-from fauxlab.detection.fusion import DEFAULT_THRESHOLD, bands
-from fauxlab.detection.registry import DetectorRecipe, Skipped
-from fauxlab.detection.report.document import to_document
-from fauxlab.detection.report.html import write_html
-from fauxlab.detection.run import (
+from fauxlab.detection import (
     AUTO_JOBS,
+    DEFAULT_KEYFRAMES,
+    DEFAULT_THRESHOLD,
+    AnalysisOptions,
+    BenchResult,
     DetectOptions,
+    DetectorRecipe,
     DetectRun,
     FileError,
+    Skipped,
+    Verdict,
+    bands,
+    bench_dict,
+    collect,
     detect_inputs,
     expand,
+    run_bench,
+    to_document,
+    write_html,
+    write_outputs,
 )
 from fauxlab.errors import InputError, OutputExistsError
 

@@ -14,8 +14,7 @@ from fauxlab.cli.output import print_json, progress_bar, stdout
 from fauxlab.errors import InputError, OutputExistsError
 
 if TYPE_CHECKING:
-    from fauxlab.detection.imagetrain import Progress, SourceConfig, TrainReport
-    from fauxlab.detection.linear import LinearModel
+    from fauxlab.detection import LinearModel, Progress, SourceConfig, TrainReport
 
 app = typer.Typer(help="Train fauxlab's fake detectors.", no_args_is_help=True)
 app.command("train")(detector_learned.train)
@@ -135,8 +134,8 @@ def train_spectrum(
     kept for the held-out AUC printed at the end.
     """
     _check(out, size, eval_n, [*real, *(fake or [])])
-    from fauxlab.detection.detectors.spectrum.train import SpectrumTrainConfig
-    from fauxlab.detection.detectors.spectrum.train import train_spectrum as run_training
+    from fauxlab.detection import SpectrumTrainConfig
+    from fauxlab.detection import train_spectrum as run_training
 
     config = SpectrumTrainConfig(
         reals=tuple(real), fakes=tuple(fake or ()), generators=tuple(fake_generator or ()),
@@ -168,9 +167,8 @@ def train_generated(
     kept for the held-out AUC printed at the end (clean and after JPEG 75).
     """
     _check(out, size, eval_n, [*real, *(fake or [])])
-    from fauxlab.detection.detectors.generated.features import FeatureSettings
-    from fauxlab.detection.detectors.generated.train import GeneratedTrainConfig
-    from fauxlab.detection.detectors.generated.train import train_generated as run_training
+    from fauxlab.detection import FeatureSettings, GeneratedTrainConfig
+    from fauxlab.detection import train_generated as run_training
 
     config = GeneratedTrainConfig(
         reals=tuple(real), fakes=tuple(fake or ()), generators=tuple(fake_generator or ()),

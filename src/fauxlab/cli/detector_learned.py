@@ -32,7 +32,7 @@ def train(
 
     The exported detector (RUN/detector.safetensors) is what `fauxlab detect --model RUN`
     loads. Faces are found once and cached in the run folder."""
-    from fauxlab.detection.detectors.learned.train import DetectorConfig, train_detector
+    from fauxlab.detection import DetectorConfig, train_detector
     from fauxlab.training import Budget
 
     if not 0.0 < holdout_fraction < 0.5:

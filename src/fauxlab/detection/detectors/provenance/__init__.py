@@ -7,4 +7,8 @@ SPEC = DetectorSpec(
     about="looked for fauxlab's own marks: an invisible watermark, signed content "
     "credentials (C2PA) and an entry in its transparency ledger.",
     factory="fauxlab.detection.detectors.provenance.detector:ProvenanceDetector",
+    options={
+        "provenance": "the keys, ledger and watermark settings to check against "
+        "(a fauxlab.provenance.context.Provenance; default: the user's own)"
+    },
 )
