@@ -1,4 +1,8 @@
-"""An in-memory Merkle tree that keeps every perfect-subtree hash, for O(log n) proofs.
+"""Test oracles for the ledger's Merkle code: proofs computed the plain way.
+
+`inclusion_proof` and `consistency_proof` recompute every subtree root from a list of
+leaf hashes (O(n) a proof). `MerkleTreeCache` is an in-memory tree that keeps every
+perfect-subtree hash, for O(log n) proofs.
 
 It is the reference for what a persistent store should memoise: level k holds the
 hashes of the aligned blocks of 2**k leaves, which never change once complete, so
@@ -7,14 +11,16 @@ appending only ever adds hashes and any past tree size can still be proven.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from fauxlab.provenance.ledger.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
+    SubtreeRoot,
     consistency_proof_from,
     inclusion_proof_from,
     node_hash,
+    root_from_leaf_hashes,
     subtree_root_from_perfect,
 )
 
@@ -87,3 +93,20 @@ class MerkleTreeCache:
         if size > self.size:
             raise ValueError(f"tree size {size} exceeds the {self.size} leaves in the tree")
         return consistency_proof_from(self.subtree_root, old_size, size)
+
+
+def _list_source(leaf_hashes: Sequence[bytes], tree_size: int) -> SubtreeRoot:
+    """Subtree roots recomputed from the leaves: O(n) per proof, for small trees and tests."""
+    if tree_size > len(leaf_hashes):
+        raise ValueError(f"tree size {tree_size} exceeds the {len(leaf_hashes)} leaves given")
+    return lambda start, end: root_from_leaf_hashes(leaf_hashes[start:end])
+
+
+def inclusion_proof(leaf_hashes: Sequence[bytes], index: int, tree_size: int) -> list[bytes]:
+    """Audit path for leaf `index` in the tree over `leaf_hashes[:tree_size]`."""
+    return inclusion_proof_from(_list_source(leaf_hashes, tree_size), index, tree_size)
+
+
+def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int, new_size: int) -> list[bytes]:
+    """Consistency proof between two sizes of the tree over `leaf_hashes`."""
+    return consistency_proof_from(_list_source(leaf_hashes, new_size), old_size, new_size)
