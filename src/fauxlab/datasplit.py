@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from fauxlab.errors import InputError
+
 
 def _rank(path: Path) -> str:
     return hashlib.sha256(path.name.encode()).hexdigest()
@@ -22,3 +24,13 @@ def split_held_out(files: list[Path], count: int) -> tuple[list[Path], list[Path
     """(training, held-out), each in the order given."""
     held = set(sorted(files, key=_rank)[:count]) if count > 0 else set()
     return [f for f in files if f not in held], [f for f in files if f in held]
+
+
+def split_files(files: list[Path], holdout: int) -> tuple[list[Path], list[Path]]:
+    """(training, held-out): `holdout` files, chosen by `split_held_out`, are never
+    trained on, so the metrics compare a model with images it has not seen."""
+    if holdout < 0:
+        raise InputError(f"--holdout must be 0 or more, got {holdout}")
+    if holdout and holdout >= len(files):
+        raise InputError(f"--holdout {holdout} leaves no training images of {len(files)}")
+    return split_held_out(files, holdout)

@@ -15,6 +15,7 @@ from fauxlab.errors import InputError, OutputExistsError
 
 if TYPE_CHECKING:
     from fauxlab.detection import LinearModel, Progress, SourceConfig, TrainReport
+    from fauxlab.synthesis.gan.sample import GeneratorSampler
 
 app = typer.Typer(help="Train fauxlab's fake detectors.", no_args_is_help=True)
 app.command("train")(detector_learned.train)
@@ -64,12 +65,19 @@ def _check(out: Path, size: int, eval_n: int, folders: list[Path]) -> None:
             raise InputError(f"{folder}: not a folder of images")
 
 
+def _samplers(generators: list[str] | None) -> tuple[GeneratorSampler, ...]:
+    """The generators to draw training fakes from (each loads when first used)."""
+    from fauxlab.synthesis.gan.sample import GeneratorSampler
+
+    return tuple(GeneratorSampler(g) for g in generators or ())
+
+
 def _command(trainer: str, config: SourceConfig, out: Path) -> str:
     """The command line that reproduces this training, for the model card."""
     words = ["fauxlab", "detector", trainer]
     words += [w for p in config.reals for w in ("--real", str(p))]
     words += [w for p in config.fakes for w in ("--fake", str(p))]
-    words += [w for g in config.generators for w in ("--fake-generator", g)]
+    words += [w for g in config.generators for w in ("--fake-generator", g.source)]
     words += ["--out", str(out), "--n", str(config.per_class), "--seed", str(config.seed)]
     words += ["--holdout", str(config.holdout), "--eval-n", str(config.eval_per_source)]
     words += ["--size", str(config.size)]
@@ -138,7 +146,7 @@ def train_spectrum(
     from fauxlab.detection import train_spectrum as run_training
 
     config = SpectrumTrainConfig(
-        reals=tuple(real), fakes=tuple(fake or ()), generators=tuple(fake_generator or ()),
+        reals=tuple(real), fakes=tuple(fake or ()), generators=_samplers(fake_generator),
         per_class=n, seed=seed, size=size, holdout=holdout, eval_per_source=eval_n,
     )  # fmt: skip
     _train_and_report(
@@ -171,7 +179,7 @@ def train_generated(
     from fauxlab.detection import train_generated as run_training
 
     config = GeneratedTrainConfig(
-        reals=tuple(real), fakes=tuple(fake or ()), generators=tuple(fake_generator or ()),
+        reals=tuple(real), fakes=tuple(fake or ()), generators=_samplers(fake_generator),
         per_class=n, seed=seed, size=size, holdout=holdout, eval_per_source=eval_n,
         settings=FeatureSettings(side=size),
     )  # fmt: skip

@@ -23,7 +23,8 @@ from numpy.typing import NDArray
 from fauxlab.detection.detectors.spectrum.augment import Augmentation, jpeg, launder
 from fauxlab.detection.detectors.spectrum.data import (
     FolderSource,
-    GeneratorSource,
+    SampledSource,
+    Sampler,
     Source,
     check_sources,
     split_count,
@@ -45,7 +46,7 @@ class SourceConfig:
 
     reals: tuple[Path, ...]
     fakes: tuple[Path, ...] = ()
-    generators: tuple[str, ...] = ()
+    generators: tuple[Sampler, ...] = ()  # generated fakes drawn in memory
     per_class: int = 4000  # training images per class, spread over its sources
     seed: int = 0
     size: int = 64  # every image is first brought to the fakes' size
@@ -92,10 +93,10 @@ class Trained:
 
 
 def build_sources(config: SourceConfig) -> tuple[list[Source], list[Source]]:
-    """(reals, fakes) as folders and in-memory generators; refuses an empty side."""
+    """(reals, fakes) as folders and in-memory samplers; refuses an empty side."""
     reals: list[Source] = [FolderSource(p, 0, config.size, config.holdout) for p in config.reals]
     fakes: list[Source] = [FolderSource(p, 1, config.size, config.holdout) for p in config.fakes]
-    fakes += [GeneratorSource(g, config.size, config.seed) for g in config.generators]
+    fakes += [SampledSource(g, config.size, config.seed) for g in config.generators]
     check_sources(reals, fakes)
     return reals, fakes
 
@@ -174,11 +175,8 @@ def describe(reals: list[Source], fakes: list[Source]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for kind, sources in (("real", reals), ("fake", fakes)):
         for source in sources:
-            if isinstance(source, GeneratorSource):
-                g = source.generator
-                rows.append(
-                    {"kind": kind, "generator": source.source, "step": g.step, "sha256": g.sha256}
-                )
+            if isinstance(source, SampledSource):
+                rows.append({"kind": kind, **source.sampler.describe()})
             else:
                 rows.append(
                     {

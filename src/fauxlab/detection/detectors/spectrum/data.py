@@ -1,5 +1,9 @@
-"""Where training images come from: folders of real or fake images, and generators
-sampled in memory (their samples never touch the disk unsealed).
+"""Where training images come from: folders of real or fake images, and samplers that
+draw generated images in memory (their samples never touch the disk unsealed).
+
+Detection learns from data, not from generator code: a `Sampler` is whatever draws
+images from a seed; the command that trains on a GAN's samples passes one in
+(`fauxlab.synthesis.gan.sample.GeneratorSampler`).
 
 Every image is first centre-cropped and resized to the fakes' size (Lanczos, as the GAN
 trainer shrank its reals), so that size alone never tells the classes apart. Each folder
@@ -12,30 +16,36 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
-from PIL import Image
 
+from fauxlab.datasplit import split_files
 from fauxlab.errors import FauxlabError, InputError
-from fauxlab.media import read_image
-from fauxlab.media.images import RGBImage
-from fauxlab.synthesis.gan.data import image_files, split_files
-from fauxlab.synthesis.gan.sample import GENERATOR_FILE, LoadedGenerator, load_generator
+from fauxlab.media import RGBImage, centre_square, image_files, read_image
 
 HELD_OUT_SEED = 1_000_003  # latents for evaluation come from a stream training never uses
-BATCH = 64
+to_size = centre_square  # every image is brought to the fakes' size this one way
 
 
-def to_size(image: RGBImage, size: int) -> RGBImage:
-    """Centre square crop, then Lanczos to size x size."""
-    h, w = image.shape[:2]
-    side = min(h, w)
-    top, left = (h - side) // 2, (w - side) // 2
-    crop = image[top : top + side, left : left + side]
-    if side == size:
-        return np.ascontiguousarray(crop)
-    resized = Image.fromarray(crop).resize((size, size), Image.Resampling.LANCZOS)
-    return np.asarray(resized, dtype=np.uint8)
+class Sampler(Protocol):
+    """Generated images drawn in memory, the same ones for the same seed."""
+
+    @property
+    def name(self) -> str:
+        """A short name for reports."""
+        ...
+
+    @property
+    def source(self) -> str:
+        """Where it comes from, as the user named it (for the command that reproduces)."""
+        ...
+
+    def draw(self, count: int, seed: int) -> Iterator[RGBImage]: ...
+
+    def describe(self) -> dict[str, Any]:
+        """What it is, for the model card (e.g. generator, step, sha256)."""
+        ...
 
 
 def held_out_count(total: int, holdout: int) -> int:
@@ -84,28 +94,21 @@ class FolderSource:
 
 
 @dataclass
-class GeneratorSource:
-    """A trained generator: fresh samples, drawn in memory from seeded latents."""
+class SampledSource:
+    """Fresh generated samples, drawn in memory from seeded streams."""
 
-    source: str
+    sampler: Sampler
     size: int
     seed: int
-    generator: LoadedGenerator = field(init=False)
     skipped: list[Path] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.generator = load_generator(self.source)
 
     @property
     def name(self) -> str:
-        path = Path(self.source)
-        return path.parent.name if path.name == GENERATOR_FILE else path.stem
+        return self.sampler.name
 
     def _draw(self, count: int, seed: int) -> Iterator[RGBImage]:
-        latents = self.generator.latents(count, seed)
-        for start in range(0, count, BATCH):
-            for image in self.generator.generate(latents[start : start + BATCH]):
-                yield to_size(image, self.size)
+        for image in self.sampler.draw(count, seed):
+            yield to_size(image, self.size)
 
     def training(self, count: int, rng: np.random.Generator) -> Iterator[RGBImage]:
         yield from self._draw(count, int(rng.integers(0, HELD_OUT_SEED)))
@@ -114,7 +117,7 @@ class GeneratorSource:
         yield from self._draw(count, HELD_OUT_SEED + self.seed)
 
 
-Source = FolderSource | GeneratorSource
+Source = FolderSource | SampledSource
 
 
 def check_sources(reals: list[Source], fakes: list[Source]) -> None:
