@@ -26,6 +26,15 @@ from fauxlab.detection.analysed import (
 from fauxlab.detection.bench import BenchResult, bench_dict, collect, run_bench, write_outputs
 from fauxlab.detection.evidence import Detector, Evidence, FaceScore, Figure, Verdict
 from fauxlab.detection.fusion import DEFAULT_THRESHOLD, Bands, Fused, bands, fuse
+from fauxlab.detection.onefile import (
+    DetectOptions,
+    DetectRun,
+    FileError,
+    FileReport,
+    RunProgress,
+    detect_file,
+    expand,
+)
 from fauxlab.detection.pool import (
     STARTED,
     ProgressEvent,
@@ -44,17 +53,7 @@ from fauxlab.detection.registry import (
 )
 from fauxlab.detection.report.document import to_document
 from fauxlab.detection.report.html import render, write_html
-from fauxlab.detection.run import (
-    AUTO_JOBS,
-    DetectOptions,
-    DetectRun,
-    FileError,
-    FileReport,
-    RunProgress,
-    detect_file,
-    detect_inputs,
-    expand,
-)
+from fauxlab.detection.run import AUTO_JOBS, detect_inputs
 
 if TYPE_CHECKING:
     from fauxlab.detection.detectors.generated.features import FeatureSettings

@@ -28,8 +28,9 @@ from fauxlab.detection.metrics import (
     roc_auc,
     roc_curve,
 )
+from fauxlab.detection.onefile import DetectOptions, FileError, FileReport, RunProgress
 from fauxlab.detection.registry import DetectorRecipe, Skipped
-from fauxlab.detection.run import DetectOptions, FileError, FileReport, RunProgress, detect_inputs
+from fauxlab.detection.run import detect_inputs
 from fauxlab.errors import InputError, OutputExistsError
 from fauxlab.media import expand_inputs
 

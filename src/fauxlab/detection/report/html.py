@@ -14,9 +14,9 @@ from pathlib import Path
 
 from fauxlab import __version__
 from fauxlab.detection.evidence import Evidence, Verdict
+from fauxlab.detection.onefile import DetectRun, FileReport
 from fauxlab.detection.registry import about as detector_about
 from fauxlab.detection.report.figures import timeline_png
-from fauxlab.detection.run import DetectRun, FileReport
 from fauxlab.fileio import atomic_output
 
 _STYLE = """

@@ -8,7 +8,7 @@ different kind of forgery they are a score, and the report says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch.nn import functional
@@ -40,3 +40,13 @@ def fit_platt(logits: torch.Tensor, labels: torch.Tensor, steps: int = 200) -> P
     if not (scale > 0 and abs(bias) < 1e3):  # degenerate split: keep the raw logits
         return Platt()
     return Platt(scale, bias)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What one evaluation on the held-out faces gave: AUC clean and after JPEG 75, and
+    the calibration fitted there (what an exported detector records)."""
+
+    auc: float
+    auc_jpeg75: float
+    calibration: Platt = field(default_factory=Platt)

@@ -20,7 +20,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from fauxlab.detection.detectors.learned.batches import (
     training_batch,
     validation_set,
 )
-from fauxlab.detection.detectors.learned.calibrate import Platt, fit_platt
+from fauxlab.detection.detectors.learned.calibrate import Validation, fit_platt
 from fauxlab.detection.detectors.learned.model import ForgeryNet
 from fauxlab.detection.detectors.learned.weights import export_detector
 from fauxlab.detection.metrics import roc_auc
@@ -80,13 +80,6 @@ class DetectorConfig:
         known["real"] = tuple(known.get("real", ()))
         known["exclude"] = tuple(known.get("exclude", ()))
         return cls(**known)
-
-
-@dataclass(frozen=True)
-class Validation:
-    auc: float
-    auc_jpeg75: float
-    calibration: Platt = field(default_factory=Platt)
 
 
 def _prepare_run(run: Path, config: DetectorConfig, resume: bool) -> DetectorConfig:

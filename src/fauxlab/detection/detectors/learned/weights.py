@@ -11,17 +11,14 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fauxlab.backbones.lite0 import fold_batchnorm
-from fauxlab.detection.detectors.learned.calibrate import Platt
+from fauxlab.detection.detectors.learned.calibrate import Platt, Validation
 from fauxlab.detection.detectors.learned.crops import INPUT_MARGIN, INPUT_SIZE
 from fauxlab.detection.detectors.learned.model import ForgeryNet
 from fauxlab.errors import ModelError
 from fauxlab.training.checkpoint import load_weights, save_weights
-
-if TYPE_CHECKING:
-    from fauxlab.detection.detectors.learned.train import Validation
 
 FORMAT = "fauxlab.learned-detector/1"
 BUILTIN = "detectors/learned.safetensors"
