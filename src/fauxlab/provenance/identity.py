@@ -40,6 +40,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from fauxlab.config import fauxlab_home, private_dir
 from fauxlab.errors import FauxlabError
+from fauxlab.fileio import write_durably
 
 CA_KEY = "ca.key"
 CA_CERT = "ca.crt"
@@ -88,34 +89,10 @@ def _utcnow() -> dt.datetime:
 # ---------------------------------------------------------------- files
 
 
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms that cannot open folders
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - file systems that refuse fsync on folders
-        pass
-    finally:
-        os.close(fd)
-
-
 def _write_private(path: Path, data: bytes) -> None:
     """Write `data` to `path` with mode 0600 so that `path` holds either the old content or
     all of the new: never a half-written key."""
-    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        partial.replace(path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    write_durably(path, data, private=True, sync_folder=True)
 
 
 def _read_bytes(path: Path) -> bytes | None:
