@@ -14,6 +14,7 @@ import pytest
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord
 from fauxlab.detection.detectors.temporal.colour import ColourSeries, differences, drift
 from fauxlab.detection.detectors.temporal.detector import TemporalDetector
+from fauxlab.detection.detectors.temporal.drift import spread
 from fauxlab.detection.detectors.temporal.flicker import (
     CROP,
     flicker_ratio,
@@ -21,7 +22,6 @@ from fauxlab.detection.detectors.temporal.flicker import (
     region_rms,
     regions,
 )
-from fauxlab.detection.detectors.temporal.identity import spread
 from fauxlab.detection.detectors.temporal.jitter import frame_residuals, runs, savgol, window
 from fauxlab.detection.detectors.temporal.score import P_LOW, P_MAX, P_NORMAL, Norm
 from fauxlab.faces.align import template_in_crop

@@ -17,9 +17,9 @@ from numpy.typing import NDArray
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.detectors.temporal import SPEC
 from fauxlab.detection.detectors.temporal.colour import JUDGED_AXIS, ColourSeries, colour_series
+from fauxlab.detection.detectors.temporal.drift import Embedder, identity_drift
 from fauxlab.detection.detectors.temporal.figure import timeline
 from fauxlab.detection.detectors.temporal.flicker import pair_flicker
-from fauxlab.detection.detectors.temporal.identity import Embedder, identity_drift
 from fauxlab.detection.detectors.temporal.jitter import track_jitter
 from fauxlab.detection.detectors.temporal.score import NORMS, P_NORMAL
 from fauxlab.detection.evidence import Evidence
@@ -59,7 +59,7 @@ class TemporalDetector:
         dlib or its model is not installed: identity is then left out."""
         if self._embedder is None and self._embedder_error is None:
             try:
-                from fauxlab.faces.identity import FaceEmbedder
+                from fauxlab.faces.embedding import FaceEmbedder
 
                 self._embedder = FaceEmbedder()
             except (ImportError, OSError, RuntimeError) as exc:

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from fauxlab.errors import FauxlabError
-from fauxlab.provenance import identity as identity_module
-from fauxlab.provenance.identity import IdentityError, SigningIdentity
+from fauxlab.provenance import signing as signing_module
+from fauxlab.provenance.signing import IdentityError, SigningIdentity
 
 FILES = {"ca.key", "ca.crt", "signer.key", "signer.crt", "ledger.key"}
 
@@ -158,7 +158,7 @@ def test_certificate_for_another_key_is_an_error(folder: Path) -> None:
     ca_key = serialization.load_pem_private_key((folder / "ca.key").read_bytes(), None)
     assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
     stranger = ec.generate_private_key(ec.SECP256R1())
-    cert = identity_module._issue_signer_cert(
+    cert = signing_module._issue_signer_cert(
         ca_key, identity.ca_certificate, stranger, dt.datetime.now(dt.UTC)
     )
     (folder / "signer.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -216,7 +216,7 @@ def test_signing_certificate_is_renewed_before_it_expires(folder: Path) -> None:
     first = SigningIdentity.load_or_create(folder)
     ca_key = serialization.load_pem_private_key((folder / "ca.key").read_bytes(), None)
     assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
-    expiring = identity_module._issue_signer_cert(
+    expiring = signing_module._issue_signer_cert(
         ca_key,
         first.ca_certificate,
         first.signing_key,

@@ -3,7 +3,7 @@
 A swap's identity is a blend of two people, reproduced imperfectly in each frame, so its
 face-recognition embedding wanders more than a real face's, which only changes with pose
 and expression. The embedding is the one the repository already uses to tell people
-apart (`fauxlab.faces.identity`: dlib's 128-D ResNet, same person below 0.6); it is
+apart (`fauxlab.faces.embedding`: dlib's 128-D ResNet, same person below 0.6); it is
 computed on up to 6 keyframes (the only frames whose pixels are kept), evenly spread.
 The drift is the 90th percentile of the embeddings' distances from their mean.
 """
