@@ -131,7 +131,7 @@ def _load(name: str, options: Mapping[str, Any]) -> Detector | Skipped:
         return _REGISTRY[name].build(**options)
     except InputError:
         raise
-    except ImportError as exc:  # its module has not landed, or a dependency is missing
+    except ImportError as exc:  # its module or a dependency is missing from this install
         return Skipped(name, f"not available in this install ({exc})")
     except (FauxlabError, OSError) as exc:  # e.g. its weights are not shipped yet
         return Skipped(name, str(exc))
