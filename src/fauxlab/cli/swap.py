@@ -16,8 +16,8 @@ from fauxlab.errors import InputError, OutputExistsError
 from fauxlab.media import MediaKind, media_kind, probe_video
 
 if TYPE_CHECKING:
+    from fauxlab.synthesis.faceswap.config import StepReport
     from fauxlab.synthesis.faceswap.losses import LossWeights
-    from fauxlab.synthesis.faceswap.train import StepReport
 
 app = typer.Typer(help="Face swap: train, apply and evaluate.", no_args_is_help=True)
 
@@ -110,8 +110,8 @@ def train(
     --gan-weight, --expression-weight and --preview-every change them only when given.
     When memory is too small for the batch it is halved (and said so) and training goes on.
     """
+    from fauxlab.synthesis.faceswap.config import TrainConfig
     from fauxlab.synthesis.faceswap.guide import default_guide
-    from fauxlab.synthesis.faceswap.train import TrainConfig
     from fauxlab.synthesis.faceswap.train import train as run_training
 
     if not resume and (a is None or b is None):

@@ -106,3 +106,23 @@ def interruptible() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def lr_scale(fraction: float, decay_share: float) -> float:
+    """1 until the last `decay_share` of the budget, then falling linearly to 0 at its end:
+    with a constant rate the last step's weights wander around the minimum, and a short
+    run is judged on exactly those weights."""
+    if decay_share <= 0 or fraction <= 1 - decay_share:
+        return 1.0
+    return max(0.0, (1 - fraction) / decay_share)
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether torch ran out of memory: CUDA's OutOfMemoryError, or the RuntimeError the
+    CPU allocator ("can't allocate memory") and other backends ("out of memory") raise."""
+    if isinstance(exc, torch.OutOfMemoryError | MemoryError):
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text
+    )

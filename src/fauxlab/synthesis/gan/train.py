@@ -42,12 +42,12 @@ from fauxlab.training import (
     MetricsLog,
     choose_device,
     has_checkpoint,
-    interruptible,
     load_checkpoint,
     save_checkpoint,
     seed_everything,
 )
 from fauxlab.training.checkpoint import write_atomic
+from fauxlab.training.loop import Every, Hooks, Losses, fit
 
 GRID_LATENTS = 64
 CHECKPOINT_SECONDS = 600.0  # also checkpoint every ten minutes, whatever the step count
@@ -314,49 +314,51 @@ def train(
         trainer.restore(checkpoint.step, checkpoint.tensors, checkpoint.state)
         metrics.truncate_after(checkpoint.step)
     outputs = _Outputs(run, trainer, provenance)
-    start_step, last_save = trainer.step, time.monotonic()
-    window: list[dict[str, float]] = []
+    start_step = trainer.step
+    window: list[Losses] = []
     window_start = time.monotonic()
 
-    def save() -> None:
-        info = {"config": config.to_dict(), "images_seen": trainer.step * config.batch}
-        save_checkpoint(checkpoints, trainer.step, trainer.tensors(), trainer.state(), info)
+    def one_step() -> tuple[int, Losses]:
+        losses = trainer.train_step()
+        window.append(losses)
+        return trainer.step, losses
+
+    def log(step: int) -> None:
+        nonlocal window, window_start
+        seconds = time.monotonic() - window_start
+        record: dict[str, float] = {
+            "step": step,
+            **{k: sum(w[k] for w in window) / len(window) for k in window[0]},
+            "images_per_second": len(window) * config.batch / max(seconds, 1e-9),
+            "time": time.time(),
+        }
+        metrics.append(record)
+        if progress is not None:
+            progress("training", step, record)
+        window, window_start = [], time.monotonic()
+
+    def save(step: int) -> None:
+        info = {"config": config.to_dict(), "images_seen": step * config.batch}
+        save_checkpoint(checkpoints, step, trainer.tensors(), trainer.state(), info)
         outputs.export()
         outputs.curves(metrics.read())
 
-    with interruptible():  # SIGTERM too (kill, schedulers): save, then exit 130
-        try:
-            if trainer.step == 0:
-                outputs.grid()
-            while not budget.done(trainer.step):
-                window.append(trainer.train_step())
-                step = trainer.step
-                if step % config.log_every == 0:
-                    seconds = time.monotonic() - window_start
-                    record: dict[str, float] = {
-                        "step": step,
-                        **{k: sum(w[k] for w in window) / len(window) for k in window[0]},
-                        "images_per_second": len(window) * config.batch / max(seconds, 1e-9),
-                        "time": time.time(),
-                    }
-                    metrics.append(record)
-                    if progress is not None:
-                        progress("training", step, record)
-                    window, window_start = [], time.monotonic()
-                if step % config.sample_every == 0:
-                    outputs.grid()
-                if (
-                    step % config.checkpoint_every == 0
-                    or time.monotonic() - last_save > CHECKPOINT_SECONDS
-                ):
-                    save()
-                    last_save = time.monotonic()
-        except KeyboardInterrupt:
-            save()
-            raise
-        if trainer.step != start_step or checkpoint is None:
-            save()
-        outputs.timelapse()
+    def stop(step: int, error: BaseException | None) -> None:
+        if isinstance(error, KeyboardInterrupt):  # SIGTERM too: save, then exit 130
+            save(step)
+        elif error is None:
+            if step != start_step or checkpoint is None:
+                save(step)
+            outputs.timelapse()
+
+    if trainer.step == 0:
+        outputs.grid()
+    schedule = [
+        Every(log, steps=config.log_every),
+        Every(lambda _: outputs.grid(), steps=config.sample_every),
+        Every(save, steps=config.checkpoint_every, minutes=CHECKPOINT_SECONDS / 60),
+    ]
+    fit(one_step, budget, Hooks(every=schedule, stop=stop), start=trainer.step)
     seconds = budget.elapsed()
     done = trainer.step - start_step
     last = metrics.read()[-1] if metrics.read() else {}

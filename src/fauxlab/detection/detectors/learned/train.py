@@ -43,12 +43,12 @@ from fauxlab.training import (
     Budget,
     MetricsLog,
     has_checkpoint,
-    interruptible,
     load_checkpoint,
     save_checkpoint,
     seed_everything,
 )
 from fauxlab.training.checkpoint import write_atomic
+from fauxlab.training.loop import Every, Hooks, fit
 
 FROZEN_BLOCKS = 3  # Lite0's blocks 0-2 run at strides 2 and 4
 Progress = Callable[[str, int, dict[str, float]], None]
@@ -233,38 +233,40 @@ def train_detector(
     metrics = MetricsLog(run / "metrics.jsonl")
     metrics.truncate_after(step)
     data = validation_set(val_bank, config.validation_faces)
-    validation, evaluated_at = Validation(float("nan"), float("nan")), -1
+    done: dict[int, Validation] = {}  # step -> its validation (the last one is returned)
+    last: dict[str, float] = {}
+    started = time.monotonic()
 
-    def evaluate_and_save() -> Validation:
+    def evaluate_and_save(step: int) -> None:
         result = validate(model, data)
         metrics.append({"step": step, "val_auc": result.auc, "val_auc_jpeg75": result.auc_jpeg75})
         state = {"optimiser": optimiser.state_dict()}
         save_checkpoint(checkpoints, step, model.state_dict(), state, {"config": config.to_dict()})
         export_detector(model, result, run / "detector.safetensors", config.to_dict(), command)
         _set_train_mode(model)
-        return result
+        done[step] = result
+
+    def one_step() -> tuple[int, dict[str, float]]:
+        nonlocal step
+        step, record = _train_step(model, optimiser, train_bank, config, step, budget.total_steps)
+        last.clear()
+        last.update(record)
+        return step, record
+
+    def log(at: int) -> None:
+        nonlocal started
+        seen = 2 * config.pairs * 10
+        record = {**last, "images_per_second": seen / max(time.monotonic() - started, 1e-6)}
+        started = time.monotonic()
+        metrics.append({"step": at, **record})
+        if progress is not None:
+            progress("training", at, record)
+
+    def stop(at: int, error: BaseException | None) -> None:
+        if (error is None or isinstance(error, KeyboardInterrupt)) and at not in done:
+            evaluate_and_save(at)
 
     _set_train_mode(model)
-    started = time.monotonic()
-    with interruptible():
-        try:
-            while not budget.done(step):
-                step, record = _train_step(
-                    model, optimiser, train_bank, config, step, budget.total_steps
-                )
-                if step % 10 == 0:
-                    seen = 2 * config.pairs * 10
-                    record["images_per_second"] = seen / max(time.monotonic() - started, 1e-6)
-                    started = time.monotonic()
-                    metrics.append({"step": step, **record})
-                    if progress is not None:
-                        progress("training", step, record)
-                if step % config.eval_every == 0:
-                    validation, evaluated_at = evaluate_and_save(), step
-        except KeyboardInterrupt:
-            if evaluated_at != step:
-                evaluate_and_save()
-            raise
-    if evaluated_at != step:
-        validation = evaluate_and_save()
-    return validation
+    schedule = [Every(log, steps=10), Every(evaluate_and_save, steps=config.eval_every)]
+    fit(one_step, budget, Hooks(every=schedule, stop=stop), start=step)
+    return done[max(done)]
