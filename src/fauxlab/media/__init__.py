@@ -10,7 +10,8 @@ from fauxlab.media.images import (
     write_image,
 )
 from fauxlab.media.sampling import Sampling
-from fauxlab.media.video import Frame, VideoInfo, VideoWriter, iter_frames, probe_video
+from fauxlab.media.video import Frame, VideoInfo, iter_frames, probe_video
+from fauxlab.media.video_writer import VideoWriter
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
