@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from fauxlab.errors import InputError
+from fauxlab.errors import SettingError
 
 
 def _rank(path: Path) -> str:
@@ -30,7 +30,9 @@ def split_files(files: list[Path], holdout: int) -> tuple[list[Path], list[Path]
     """(training, held-out): `holdout` files, chosen by `split_held_out`, are never
     trained on, so the metrics compare a model with images it has not seen."""
     if holdout < 0:
-        raise InputError(f"--holdout must be 0 or more, got {holdout}")
+        raise SettingError(f"`holdout` must be 0 or more, got {holdout}", settings=["holdout"])
     if holdout and holdout >= len(files):
-        raise InputError(f"--holdout {holdout} leaves no training images of {len(files)}")
+        raise SettingError(
+            f"`holdout` {holdout} leaves no training images of {len(files)}", settings=["holdout"]
+        )
     return split_held_out(files, holdout)

@@ -128,8 +128,9 @@ def test_train_writes_sealed_previews_and_resumes(
     resumed = shutil.copytree(run, tmp_path / "resumed")  # the shared run stays at step 2
     summary = train(Path(), Path(), resumed, steps=3, resume=True, overrides={"preview_every": 10})
     assert summary.step == 3 and summary.images == 3 * 2 * 4, "batch 4 comes from run.json"
-    with pytest.raises(OutputExistsError, match="--resume"):
+    with pytest.raises(OutputExistsError, match="`resume`") as refused:
         train(*folders, resumed, TrainConfig(batch=4), steps=1)
+    assert refused.value.settings == ("resume",)  # the CLI shows it as --resume
 
 
 def test_gan_switches_on_late(folders: tuple[Path, Path], tmp_path: Path) -> None:

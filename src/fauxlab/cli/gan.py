@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from fauxlab.cli.output import print_json, progress_bar, stdout
-from fauxlab.errors import InputError, OutputExistsError
+from fauxlab.errors import InputError, OutputExistsError, SettingError
 
 if TYPE_CHECKING:
     from fauxlab.synthesis.gan.config import TrainConfig
@@ -51,6 +51,8 @@ def _config(
     config = TrainConfig.for_model(model, size, **overrides)  # type: ignore[arg-type]
     try:
         config.check()
+    except SettingError:
+        raise  # already says which setting
     except ValueError as exc:
         raise InputError(str(exc)) from exc
     return config

@@ -222,7 +222,9 @@ def _rows(result: BenchResult) -> list[dict[str, Any]]:
 def write_outputs(result: BenchResult, out: Path) -> list[Path]:
     """roc.png and scores.csv in a new folder `out`, which appears only when complete."""
     if out.exists():
-        raise OutputExistsError(f"{out}: already exists; choose another --out or remove it first")
+        raise OutputExistsError(
+            f"{out}: already exists; choose another `out` or remove it first", settings=["out"]
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

@@ -31,7 +31,7 @@ from fauxlab.detection.detectors.spectrum.data import (
 )
 from fauxlab.detection.detectors.spectrum.metrics import auc, balanced_accuracy
 from fauxlab.detection.linear import FloatArray, LinearFit, fit_linear
-from fauxlab.errors import InputError
+from fauxlab.errors import InputError, SettingError
 from fauxlab.media.images import RGBImage
 
 Progress = Callable[[str, int, int], None]
@@ -57,9 +57,14 @@ class SourceConfig:
 
     def check(self) -> None:
         if self.per_class < 10:
-            raise InputError(f"--n must be at least 10 images a class, got {self.per_class}")
+            raise SettingError(
+                f"`per_class` must be at least 10 images a class, got {self.per_class}",
+                settings=["per_class"],
+            )
         if self.holdout < 0:
-            raise InputError(f"--holdout must be 0 or more, got {self.holdout}")
+            raise SettingError(
+                f"`holdout` must be 0 or more, got {self.holdout}", settings=["holdout"]
+            )
 
 
 @dataclass
@@ -123,7 +128,8 @@ def held_out_features(
     images = list(source.held_out(count))
     if not images:
         raise InputError(
-            f"{source.name}: no held-out images to evaluate on; add images or lower --holdout"
+            f"{source.name}: no held-out images to evaluate on; add images or lower `holdout`",
+            settings=["holdout"],
         )
     return featurize(images), featurize(jpeg(image, EVAL_JPEG) for image in images)
 

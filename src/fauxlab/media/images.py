@@ -64,7 +64,8 @@ def read_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> RGBImage:
         if width * height > max_pixels:
             raise MediaTooLargeError(
                 f"{path}: {width}x{height} pixels exceeds the limit of {max_pixels:,} "
-                "(raise it with --max-pixels if you trust this file)"
+                "(raise `max_pixels` if you trust this file)",
+                settings=["max_pixels"],
             )
         try:
             image.load()

@@ -16,13 +16,17 @@ from typing import Any
 import numpy as np
 import torch
 
+from fauxlab.errors import SettingError
+
 
 def choose_device(preference: str = "auto") -> torch.device:
     """ "auto": CUDA when present, else CPU; or "cpu" / "cuda" explicitly."""
     if preference == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if preference == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda asked for, but no CUDA device is available")
+        raise SettingError(
+            "`device` cuda asked for, but no CUDA device is available", settings=["device"]
+        )
     return torch.device(preference)
 
 

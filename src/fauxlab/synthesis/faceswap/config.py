@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from fauxlab.errors import InputError
+from fauxlab.errors import SettingError
 from fauxlab.synthesis.faceswap.guide import GUIDE_NAMES
 from fauxlab.synthesis.faceswap.losses import LossWeights
 from fauxlab.synthesis.faceswap.models import MODEL_NAMES
@@ -40,23 +40,43 @@ class TrainConfig:
 
     def check(self) -> None:
         if self.model not in MODEL_NAMES:
-            raise InputError(f"unknown --model {self.model!r}; choose {', '.join(MODEL_NAMES)}")
+            raise SettingError(
+                f"unknown `model` {self.model!r}; choose {', '.join(MODEL_NAMES)}",
+                settings=["model"],
+            )
         if self.size not in (64, 128):
-            raise InputError(f"--size must be 64 or 128, got {self.size}")
+            raise SettingError(f"`size` must be 64 or 128, got {self.size}", settings=["size"])
         if self.model == "classic" and self.size != 64:
-            raise InputError("--model classic is the 64 px baseline; use --size 64")
+            raise SettingError(
+                "`model` classic is the 64 px baseline; use `size` 64", settings=["model", "size"]
+            )
         if self.batch < MIN_BATCH:
-            raise InputError(f"--batch must be at least {MIN_BATCH}, got {self.batch}")
+            raise SettingError(
+                f"`batch` must be at least {MIN_BATCH}, got {self.batch}", settings=["batch"]
+            )
         if self.gan_weight < 0:
-            raise InputError(f"--gan-weight must be 0 or more, got {self.gan_weight}")
+            raise SettingError(
+                f"`gan_weight` must be 0 or more, got {self.gan_weight}", settings=["gan_weight"]
+            )
         if self.expression_weight < 0:
-            raise InputError(f"--expression-weight must be 0 or more, got {self.expression_weight}")
+            raise SettingError(
+                f"`expression_weight` must be 0 or more, got {self.expression_weight}",
+                settings=["expression_weight"],
+            )
         if self.guide not in GUIDE_NAMES:
-            raise InputError(f"unknown --guide {self.guide!r}; choose {', '.join(GUIDE_NAMES)}")
+            raise SettingError(
+                f"unknown `guide` {self.guide!r}; choose {', '.join(GUIDE_NAMES)}",
+                settings=["guide"],
+            )
         if not 0.0 <= self.lr_decay <= 1.0:
-            raise InputError(f"--lr-decay must be between 0 and 1, got {self.lr_decay}")
+            raise SettingError(
+                f"`lr_decay` must be between 0 and 1, got {self.lr_decay}", settings=["lr_decay"]
+            )
         if not 0.0 <= self.mouth_balance <= 1.0:
-            raise InputError(f"--mouth-balance must be between 0 and 1, got {self.mouth_balance}")
+            raise SettingError(
+                f"`mouth_balance` must be between 0 and 1, got {self.mouth_balance}",
+                settings=["mouth_balance"],
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

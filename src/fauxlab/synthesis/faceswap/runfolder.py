@@ -60,10 +60,12 @@ def write_run_info(folder: Path, info: RunInfo) -> None:
 def new_run_folder(folder: Path) -> None:
     """Refuse to train over anything already there (a run is continued with --resume)."""
     if folder.exists() and not folder.is_dir():
-        raise OutputExistsError(f"{folder}: is a file; --out must be a folder")
+        raise OutputExistsError(f"{folder}: is a file; `out` must be a folder", settings=["out"])
     if folder.exists() and any(folder.iterdir()):
-        hint = " (a swap run: add --resume to continue it)" if (folder / RUN_FILE).exists() else ""
-        raise OutputExistsError(f"{folder}: already exists and is not empty{hint}")
+        hint = " (a swap run: add `resume` to continue it)" if (folder / RUN_FILE).exists() else ""
+        raise OutputExistsError(
+            f"{folder}: already exists and is not empty{hint}", settings=["resume"]
+        )
 
 
 def read_run_info(folder: Path) -> RunInfo:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fauxlab.errors import InputError
+from fauxlab.errors import InputError, SettingError
 from fauxlab.synthesis.faceswap.config import (
     MIN_BATCH,
     StepReport,
@@ -97,7 +97,9 @@ def train(
     one line each time the batch is halved for memory, and one for each direction whose
     target person never opens the mouth as the source does (default: stderr)."""
     if steps is None and minutes is None:
-        raise InputError("give a budget: --steps N (total) or --minutes M")
+        raise SettingError(
+            "give a budget: `steps` N (total) or `minutes` M", settings=["steps", "minutes"]
+        )
     with interruptible():
         config, a, b = _open(
             a_dir, b_dir, out, config or TrainConfig(), (overrides or {}) if resume else None
@@ -182,8 +184,9 @@ def _halve_batch(trainer: SwapTrainer, exc: BaseException, notice: Notice) -> No
     old = trainer.batch
     if old <= MIN_BATCH:
         raise InputError(
-            f"out of memory even with batch {old}; free some memory, or train at --size 64 "
-            "with --model fauxlab"
+            f"out of memory even with batch {old}; free some memory, or train at `size` 64 "
+            "with `model` fauxlab",
+            settings=["size", "model"],
         ) from exc
     trainer.batch = max(MIN_BATCH, old // 2)
     trainer.opt.zero_grad(set_to_none=True)  # free what the failed backward pass left

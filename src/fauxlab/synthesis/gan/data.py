@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from fauxlab.datasplit import split_files
-from fauxlab.errors import FauxlabError, InputError
+from fauxlab.errors import FauxlabError, InputError, SettingError
 from fauxlab.media import centre_square, image_files, read_image
 
 
@@ -56,7 +56,9 @@ class Batches:
 
     def __init__(self, images: torch.Tensor, batch: int, rng: torch.Generator) -> None:
         if batch > images.shape[0]:
-            raise InputError(f"--batch {batch} is larger than the {images.shape[0]} images")
+            raise SettingError(
+                f"`batch` {batch} is larger than the {images.shape[0]} images", settings=["batch"]
+            )
         self.images, self.batch, self.rng = images, batch, rng
         self.order = torch.randperm(images.shape[0], generator=rng)
         self.cursor = 0

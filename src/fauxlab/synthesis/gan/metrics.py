@@ -287,8 +287,9 @@ def held_out_folder(run: Path) -> tuple[Path, int]:
         raise InputError(f"{config_path}: not a GAN run's config ({exc})") from exc
     if holdout < MIN_IMAGES:
         raise InputError(
-            f"{run}: trained with --holdout {holdout}, fewer than the {MIN_IMAGES} held-out "
-            "images the metrics need; pass DATA_DIR or train with --holdout 1000"
+            f"{run}: trained with `holdout` {holdout}, fewer than the {MIN_IMAGES} held-out "
+            "images the metrics need; pass DATA_DIR or train with `holdout` 1000",
+            settings=["holdout"],
         )
     return folder, holdout
 

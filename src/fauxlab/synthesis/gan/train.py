@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from fauxlab.errors import InputError, OutputExistsError
+from fauxlab.errors import InputError, OutputExistsError, SettingError
 from fauxlab.media import Frame, read_image, write_image
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.seal import ModelInfo, seal_image, seal_video
@@ -209,11 +209,12 @@ def check_resume_options(
     for name, value_of in RESUME_OPTIONS.items():
         kept = value_of(saved)
         if name in given and kept != value_of(asked):
-            differing.append(f"--{name} {'all' if kept is None else kept}")
+            differing.append(f"`{name}` {'all' if kept is None else kept}")
     if differing:
-        raise InputError(
-            f"{run}: --resume continues the saved run, which has {', '.join(differing)}; "
-            "drop the differing options or start a new run with another --out"
+        raise SettingError(
+            f"{run}: `resume` continues the saved run, which has {', '.join(differing)}; "
+            "drop the differing options or start a new run with another `out`",
+            settings=["resume", "out", *RESUME_OPTIONS],
         )
 
 
@@ -227,13 +228,16 @@ def prepare_run(
     config_path = run / "config.json"
     if resume:
         if not config_path.is_file():
-            raise InputError(f"{run}: nothing to resume (no config.json); drop --resume")
+            raise SettingError(
+                f"{run}: nothing to resume (no config.json); drop `resume`", settings=["resume"]
+            )
         saved = TrainConfig.from_dict(json.loads(config_path.read_text()))
         check_resume_options(run, saved, config, given)
         return saved
     if run.exists() and any(run.iterdir()):
         raise OutputExistsError(
-            f"{run}: already exists; pass --resume to continue it, or choose another --out"
+            f"{run}: already exists; pass `resume` to continue it, or choose another `out`",
+            settings=["resume", "out"],
         )
     run.mkdir(parents=True, exist_ok=True)
     write_atomic(config_path, json.dumps(config.to_dict(), indent=2).encode())
@@ -294,6 +298,8 @@ def train(
     config = prepare_run(run, config, resume, given)
     try:
         config.check()
+    except SettingError:
+        raise  # already says which setting
     except ValueError as exc:
         raise InputError(str(exc)) from exc
     checkpoints = run / "checkpoints"

@@ -38,7 +38,7 @@ from fauxlab.detection.detectors.learned.calibrate import Validation, fit_platt
 from fauxlab.detection.detectors.learned.model import ForgeryNet
 from fauxlab.detection.detectors.learned.weights import export_detector
 from fauxlab.detection.metrics import roc_auc
-from fauxlab.errors import FauxlabError, InputError, OutputExistsError
+from fauxlab.errors import FauxlabError, InputError, OutputExistsError, SettingError
 from fauxlab.training import (
     Budget,
     MetricsLog,
@@ -86,10 +86,14 @@ def _prepare_run(run: Path, config: DetectorConfig, resume: bool) -> DetectorCon
     saved = run / "config.json"
     if resume:
         if not saved.is_file():
-            raise InputError(f"{run}: not a detector run (no config.json); drop --resume")
+            raise SettingError(
+                f"{run}: not a detector run (no config.json); drop `resume`", settings=["resume"]
+            )
         return DetectorConfig.from_dict(json.loads(saved.read_text()))
     if run.exists():
-        raise OutputExistsError(f"{run}: already exists; use --resume to continue it")
+        raise OutputExistsError(
+            f"{run}: already exists; use `resume` to continue it", settings=["resume"]
+        )
     write_atomic(saved, json.dumps(config.to_dict(), indent=2).encode())
     return config
 
@@ -97,7 +101,10 @@ def _prepare_run(run: Path, config: DetectorConfig, resume: bool) -> DetectorCon
 def _split(config: DetectorConfig) -> SplitFiles:
     split = split_files([Path(p) for p in config.real], config.holdout_fraction, config.exclude)
     if not split.validation:
-        raise InputError("no validation files: raise --holdout-fraction or add files")
+        raise SettingError(
+            "no validation files: raise `holdout_fraction` or add files",
+            settings=["holdout_fraction"],
+        )
     return split
 
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from fauxlab.datasplit import split_files
-from fauxlab.errors import FauxlabError, InputError
+from fauxlab.errors import FauxlabError, SettingError
 from fauxlab.media import RGBImage, centre_square, image_files, read_image
 
 HELD_OUT_SEED = 1_000_003  # latents for evaluation come from a stream training never uses
@@ -122,9 +122,12 @@ Source = FolderSource | SampledSource
 
 def check_sources(reals: list[Source], fakes: list[Source]) -> None:
     if not reals:
-        raise InputError("no real images: give at least one --real DIR")
+        raise SettingError("no real images: give at least one `reals` DIR", settings=["reals"])
     if not fakes:
-        raise InputError("no fake images: give at least one --fake DIR or --fake-generator RUN")
+        raise SettingError(
+            "no fake images: give at least one `fakes` DIR or `generators` RUN",
+            settings=["fakes", "generators"],
+        )
 
 
 def split_count(total: int, parts: int) -> list[int]:
