@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -123,7 +123,7 @@ def train(
     if preview_every is not None and preview_every < 1:
         raise InputError("--preview-every must be at least 1")
     losses = _loss_weights(mouth_weight, eye_weight, resume)
-    given = {
+    given: dict[str, Any] = {
         "batch": batch,
         "gan_weight": gan_weight,
         "expression_weight": expression_weight,
@@ -132,16 +132,10 @@ def train(
         "mouth_balance": mouth_balance,
     }
     overrides = {k: v for k, v in given.items() if v is not None}
-    config = TrainConfig(
-        model=model, size=size, seed=seed, guide=guide or default_guide(model),
-        batch=16 if batch is None else batch,
-        gan_weight=0.0 if gan_weight is None else gan_weight,
-        expression_weight=0.0 if expression_weight is None else expression_weight,
-        preview_every=500 if preview_every is None else preview_every,
-        lr_decay=0.0 if lr_decay is None else lr_decay,
-        mouth_balance=TrainConfig.mouth_balance if mouth_balance is None else mouth_balance,
-        losses=losses,
-    )  # fmt: skip
+    base = TrainConfig(
+        model=model, size=size, seed=seed, guide=guide or default_guide(model), losses=losses
+    )
+    config = replace(base, **overrides)  # the rest from TrainConfig's own defaults
     bar, report = _train_progress()
     try:
         with bar:
