@@ -14,8 +14,9 @@ from fauxlab.cli.output import print_json, progress_bar, stdout
 from fauxlab.errors import InputError, OutputExistsError
 
 if TYPE_CHECKING:
-    from fauxlab.detection import LinearModel, Progress, SourceConfig, TrainReport
+    from fauxlab.detection import LinearModel, SourceConfig, TrainReport
     from fauxlab.synthesis.gan.sample import GeneratorSampler
+    from fauxlab.training import Progress, Tick
 
 app = typer.Typer(help="Train fauxlab's fake detectors.", no_args_is_help=True)
 app.command("train")(detector_learned.train)
@@ -96,8 +97,8 @@ def _train_and_report(
     with progress_bar() as bar:
         task = bar.add_task("starting", total=None)
 
-        def progress(phase: str, done: int, total: int) -> None:
-            bar.update(task, description=phase, completed=done, total=total)
+        def progress(tick: Tick) -> None:
+            bar.update(task, description=tick.phase, completed=tick.done, total=tick.total)
 
         model, report = run(command, progress)
     model.save(out)

@@ -16,13 +16,13 @@ from fauxlab.errors import InputError, OutputExistsError
 from fauxlab.media import MediaKind, media_kind, probe_video
 
 if TYPE_CHECKING:
-    from fauxlab.synthesis.faceswap.config import StepReport
     from fauxlab.synthesis.faceswap.losses import LossWeights
+    from fauxlab.training import Tick
 
 app = typer.Typer(help="Face swap: train, apply and evaluate.", no_args_is_help=True)
 
 
-def _train_progress() -> tuple[Progress, Callable[[StepReport], None]]:
+def _train_progress() -> tuple[Progress, Callable[[Tick], None]]:
     """A rich bar on a terminal; a plain line every 30 s otherwise (logs)."""
     bar = Progress(
         TextColumn("[bold]{task.description}"),
@@ -36,14 +36,16 @@ def _train_progress() -> tuple[Progress, Callable[[StepReport], None]]:
     task = bar.add_task("training", total=1000, status="")
     last_line = [time.monotonic()]
 
-    def report(step: StepReport) -> None:
-        status = f"step {step.step} loss {step.losses['loss']:.4f} {step.images_per_s:.0f} img/s"
-        if step.gan_on:
+    def report(tick: Tick) -> None:
+        values = tick.values
+        status = f"step {tick.done} loss {values['loss']:.4f} {values['images_per_s']:.0f} img/s"
+        if values["gan_on"]:
             status += " +gan"
-        bar.update(task, completed=int(step.fraction * 1000), status=status)
+        fraction = values["fraction"]
+        bar.update(task, completed=int(fraction * 1000), status=status)
         if not stderr.is_terminal and time.monotonic() - last_line[0] >= 30:
             last_line[0] = time.monotonic()
-            print(f"{step.fraction:6.1%} {status}", file=stderr.file, flush=True)
+            print(f"{fraction:6.1%} {status}", file=stderr.file, flush=True)
 
     return bar, report
 

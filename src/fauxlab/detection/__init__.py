@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from fauxlab.detection.detectors.generated.train import GeneratedTrainConfig, train_generated
     from fauxlab.detection.detectors.learned.train import DetectorConfig, train_detector
     from fauxlab.detection.detectors.spectrum.train import SpectrumTrainConfig, train_spectrum
-    from fauxlab.detection.imagetrain import Progress, SourceConfig, TrainReport
+    from fauxlab.detection.imagetrain import SourceConfig, TrainReport
     from fauxlab.detection.linear import LinearModel
 
 # name -> the module it is imported from when first asked for (they load torch)
@@ -72,7 +72,6 @@ _TRAINING = {
     "train_detector": "fauxlab.detection.detectors.learned.train",
     "SpectrumTrainConfig": "fauxlab.detection.detectors.spectrum.train",
     "train_spectrum": "fauxlab.detection.detectors.spectrum.train",
-    "Progress": "fauxlab.detection.imagetrain",
     "SourceConfig": "fauxlab.detection.imagetrain",
     "TrainReport": "fauxlab.detection.imagetrain",
     "LinearModel": "fauxlab.detection.linear",
@@ -110,7 +109,6 @@ __all__ = [
     "Fused",
     "GeneratedTrainConfig",
     "LinearModel",
-    "Progress",
     "ProgressEvent",
     "RunProgress",
     "Skipped",

@@ -33,8 +33,8 @@ from fauxlab.detection.detectors.spectrum.metrics import auc, balanced_accuracy
 from fauxlab.detection.linear import FloatArray, LinearFit, fit_linear
 from fauxlab.errors import InputError, SettingError
 from fauxlab.media.images import RGBImage
+from fauxlab.training.loop import Progress, Tick
 
-Progress = Callable[[str, int, int], None]
 Featurizer = Callable[[Iterable[RGBImage]], FloatArray]  # images -> (N, F)
 Scorer = Callable[[FloatArray], NDArray[np.float64]]  # features -> P(fake)
 EVAL_JPEG = 75
@@ -154,7 +154,7 @@ def evaluate(
     scores: dict[str, tuple[str, NDArray[np.float64], NDArray[np.float64]]] = {}
     labelled = [("real", s) for s in reals] + [("fake", s) for s in fakes]
     for done, (kind, source) in enumerate(labelled):
-        progress("evaluating", done, len(labelled))
+        progress(Tick("evaluating", done, len(labelled)))
         clean, compressed = held_out_features(source, config.eval_per_source, featurize)
         key = f"{kind}:{source.name}"
         while key in scores:  # two sources of one kind with the same folder name
@@ -207,12 +207,12 @@ def train_head(
     """Build the sources, extract laundered training features, fit and calibrate the
     head, and evaluate the scorer made from it on every held-out source."""
     config.check()
-    report_progress: Progress = progress or (lambda phase, done, total: None)
+    report_progress: Progress = progress or (lambda tick: None)
     reals, fakes = build_sources(config)
     rng = np.random.default_rng(config.seed)
-    report_progress("real features", 0, 2)
+    report_progress(Tick("real features", 0, 2))
     x_real = training_pool(reals, config.per_class, config, rng, featurize)
-    report_progress("fake features", 1, 2)
+    report_progress(Tick("fake features", 1, 2))
     x_fake = training_pool(fakes, config.per_class, config, rng, featurize)
     x = np.concatenate([x_real, x_fake])
     y = np.concatenate([np.zeros(len(x_real)), np.ones(len(x_fake))])

@@ -17,6 +17,21 @@ from dataclasses import dataclass, field
 from fauxlab.training.run import Budget, interruptible
 
 Losses = Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Where a long job stands, for a progress display: its phase ("loading images",
+    "training", "evaluating"...), how far it is, out of how many (None when open-ended),
+    and its latest numbers (losses, speed)."""
+
+    phase: str
+    done: int
+    total: int | None = None
+    values: Mapping[str, float] = field(default_factory=dict)
+
+
+Progress = Callable[[Tick], None]  # the one progress callback every trainer takes
 # One step: (the step count after it, its losses), or None when it was not taken.
 Step = Callable[[], tuple[int, Losses] | None]
 

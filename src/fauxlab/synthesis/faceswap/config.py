@@ -1,5 +1,5 @@
 """What a face-swap training run is told (`TrainConfig`), what it reports at each step
-(`StepReport`) and what it returns (`TrainSummary`)."""
+and what it returns (`TrainSummary`)."""
 
 from __future__ import annotations
 
@@ -86,16 +86,6 @@ class TrainConfig:
         values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         values["losses"] = LossWeights(**values.get("losses", {}))
         return cls(**values)
-
-
-@dataclass(frozen=True)
-class StepReport:
-    step: int
-    total_steps: int | None
-    fraction: float  # of the budget used, 0..1
-    images_per_s: float
-    losses: dict[str, float]
-    gan_on: bool
 
 
 @dataclass

@@ -19,7 +19,6 @@ from typing import Any
 from fauxlab.errors import InputError, SettingError
 from fauxlab.synthesis.faceswap.config import (
     MIN_BATCH,
-    StepReport,
     TrainConfig,
     TrainSummary,
 )
@@ -46,10 +45,9 @@ from fauxlab.training import (
     has_checkpoint,
     interruptible,
 )
-from fauxlab.training.loop import Every, Hooks, Losses, fit
+from fauxlab.training.loop import Every, Hooks, Losses, Progress, Tick, fit
 from fauxlab.training.run import is_out_of_memory, lr_scale
 
-Progress = Callable[[StepReport], None]
 Notice = Callable[[str], None]
 
 
@@ -160,7 +158,13 @@ def _loop(
     def report(step: int, losses: Losses) -> None:
         if progress is not None:
             fraction, gan_on = now["fraction"], bool(now["gan_on"])
-            progress(StepReport(step, steps, fraction, speed(), dict(losses), gan_on))
+            values = {
+                **losses,
+                "fraction": fraction,
+                "images_per_s": speed(),
+                "gan_on": float(gan_on),
+            }
+            progress(Tick("training", step, steps, values))
 
     def preview(step: int) -> None:
         trainer.save()

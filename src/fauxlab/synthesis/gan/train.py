@@ -47,12 +47,10 @@ from fauxlab.training import (
     seed_everything,
 )
 from fauxlab.training.checkpoint import write_atomic
-from fauxlab.training.loop import Every, Hooks, Losses, fit
+from fauxlab.training.loop import Every, Hooks, Losses, Progress, Tick, fit
 
 GRID_LATENTS = 64
 CHECKPOINT_SECONDS = 600.0  # also checkpoint every ten minutes, whatever the step count
-
-Progress = Callable[[str, int, dict[str, float]], None]
 
 
 @dataclass(frozen=True)
@@ -309,7 +307,7 @@ def train(
 
     def loading(done: int, total: int) -> None:
         if progress is not None:
-            progress("loading images", done, {"total": float(total)})
+            progress(Tick("loading images", done, total))
 
     images, _ = load_images(
         Path(config.data_dir), config.arch.size, config.image_limit, loading, config.holdout
@@ -340,7 +338,7 @@ def train(
         }
         metrics.append(record)
         if progress is not None:
-            progress("training", step, record)
+            progress(Tick("training", step, budget.total_steps, record))
         window, window_start = [], time.monotonic()
 
     def save(step: int) -> None:

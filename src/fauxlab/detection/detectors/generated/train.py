@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from fauxlab.detection.detectors.generated.features import FeatureSettings, GeneratedFeatures
 from fauxlab.detection.detectors.generated.model import GeneratedModel
 from fauxlab.detection.imagetrain import (
-    Progress,
     Scorer,
     SourceConfig,
     TrainReport,
@@ -19,6 +18,7 @@ from fauxlab.detection.imagetrain import (
     training_info,
 )
 from fauxlab.detection.linear import LinearFit
+from fauxlab.training.loop import Progress
 
 # 1280 correlated features and a few thousand images: the useful penalties are strong.
 L2_GRID = (1.0, 10.0, 100.0, 1000.0, 10000.0)

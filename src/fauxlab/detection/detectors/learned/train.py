@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -48,10 +47,9 @@ from fauxlab.training import (
     seed_everything,
 )
 from fauxlab.training.checkpoint import write_atomic
-from fauxlab.training.loop import Every, Hooks, fit
+from fauxlab.training.loop import Every, Hooks, Progress, Tick, fit
 
 FROZEN_BLOCKS = 3  # Lite0's blocks 0-2 run at strides 2 and 4
-Progress = Callable[[str, int, dict[str, float]], None]
 
 
 @dataclass(frozen=True)
@@ -115,7 +113,7 @@ def _bank(run: Path, name: str, files: list[Path], progress: Progress | None) ->
 
     def report(done: int, total: int) -> None:
         if progress is not None:
-            progress(f"finding {name} faces", done, {"total": float(total)})
+            progress(Tick(f"finding {name} faces", done, total))
 
     bank, skipped = build_bank(files, report)
     bank.save(cached)
@@ -267,7 +265,7 @@ def train_detector(
         started = time.monotonic()
         metrics.append({"step": at, **record})
         if progress is not None:
-            progress("training", at, record)
+            progress(Tick("training", at, budget.total_steps, record))
 
     def stop(at: int, error: BaseException | None) -> None:
         if (error is None or isinstance(error, KeyboardInterrupt)) and at not in done:

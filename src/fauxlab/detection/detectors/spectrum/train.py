@@ -19,7 +19,6 @@ from fauxlab.detection.detectors.spectrum.features import (
 from fauxlab.detection.detectors.spectrum.model import SpectrumModel
 from fauxlab.detection.imagetrain import (
     EVAL_JPEG,
-    Progress,
     Scorer,
     SourceConfig,
     TrainReport,
@@ -28,6 +27,7 @@ from fauxlab.detection.imagetrain import (
 )
 from fauxlab.detection.linear import LinearFit
 from fauxlab.media.images import RGBImage
+from fauxlab.training.loop import Progress
 
 __all__ = ["EVAL_JPEG", "L2_GRID", "SpectrumTrainConfig", "TrainReport", "train_spectrum"]
 
