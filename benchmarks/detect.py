@@ -37,10 +37,10 @@ from pathlib import Path
 from PIL import Image
 
 from _common import data_argument
+from fauxlab.detection import DetectOptions, detect_file, detect_inputs
 from fauxlab.detection.analysed import analyse
-from fauxlab.detection.builtin import DetectorRecipe, available_detectors
 from fauxlab.detection.evidence import Detector
-from fauxlab.detection.run import DetectOptions, detect_file, detect_inputs
+from fauxlab.detection.registry import DetectorRecipe, available_detectors
 from fauxlab.media import Sampling, iter_frames, probe_video, read_image
 
 DEFAULT_VIDEOS = "liveportrait-d6.mp4,hdtf-1.mp4,voxceleb-1.mp4,retalking-1.mp4"

@@ -30,13 +30,13 @@ import torch
 from _common import data_argument
 from fauxlab.datasplit import held_out_faces
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord, analyse
-from fauxlab.detection.builtin import available_detectors
+from fauxlab.detection.detectors.learned.bank import build_bank
+from fauxlab.detection.detectors.learned.batches import validation_set
+from fauxlab.detection.detectors.learned.detector import LearnedFaceDetector
+from fauxlab.detection.detectors.learned.train import predict_logits
 from fauxlab.detection.evidence import Detector
-from fauxlab.detection.learned.bank import build_bank
-from fauxlab.detection.learned.batches import validation_set
-from fauxlab.detection.learned.detector import LearnedFaceDetector
-from fauxlab.detection.learned.train import predict_logits
 from fauxlab.detection.metrics import roc_auc
+from fauxlab.detection.registry import available_detectors
 from fauxlab.faces.pipeline import faces_in_image
 from fauxlab.media import MediaKind
 from fauxlab.media.images import RGBImage

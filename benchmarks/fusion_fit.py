@@ -56,8 +56,8 @@ def _group(data: bytes) -> str:
 
 def _images(data: Path, n: int) -> Iterator[tuple[str, str, int, NDArray[np.uint8]]]:
     """(set, group, label, image) for every still image of the development set."""
-    from fauxlab.detection.learned.bank import build_bank
-    from fauxlab.detection.learned.batches import make_pair
+    from fauxlab.detection.detectors.learned.bank import build_bank
+    from fauxlab.detection.detectors.learned.batches import make_pair
     from fauxlab.synthesis.gan.data import load_images
     from fauxlab.synthesis.gan.sample import load_generator
 
@@ -87,7 +87,7 @@ def build(data: Path, n: int, out: Path) -> None:
     import torch
 
     from fauxlab.detection.analysed import AnalysedMedia, AnalysisOptions, FrameRecord, analyse
-    from fauxlab.detection.builtin import available_detectors
+    from fauxlab.detection.registry import available_detectors
     from fauxlab.faces.pipeline import faces_in_image
     from fauxlab.media import MediaKind
 

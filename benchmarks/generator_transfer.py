@@ -22,15 +22,19 @@ import numpy as np
 import torch
 
 from _common import data_argument
-from fauxlab.detection.generated.features import GeneratedFeatures
-from fauxlab.detection.generated.train import GeneratedTrainConfig, train_generated
+from fauxlab.detection.detectors.generated.features import GeneratedFeatures
+from fauxlab.detection.detectors.generated.train import GeneratedTrainConfig, train_generated
+from fauxlab.detection.detectors.spectrum.data import FolderSource, SampledSource
+from fauxlab.detection.detectors.spectrum.features import (
+    FeatureSettings,
+    FloatArray,
+    spectrum_features,
+)
+from fauxlab.detection.detectors.spectrum.train import SpectrumTrainConfig, train_spectrum
 from fauxlab.detection.imagetrain import Featurizer, Scorer, SourceConfig, evaluate
-from fauxlab.detection.spectrum.data import FolderSource, GeneratorSource
-from fauxlab.detection.spectrum.features import FeatureSettings, FloatArray, spectrum_features
-from fauxlab.detection.spectrum.train import SpectrumTrainConfig, train_spectrum
 from fauxlab.media.images import RGBImage
 from fauxlab.synthesis.gan.models import Architecture, build_generator
-from fauxlab.synthesis.gan.sample import generator_bytes
+from fauxlab.synthesis.gan.sample import GeneratorSampler, generator_bytes
 
 BUILTINS = ("anime", "utkface")
 
@@ -55,7 +59,7 @@ def transfer_rows(
     name: str, score: Scorer, featurize: Featurizer, config: SourceConfig, targets: list[str]
 ) -> list[str]:
     reals = [FolderSource(p, 0, config.size, config.holdout) for p in config.reals]
-    fakes = [GeneratorSource(g, config.size, config.seed) for g in targets]
+    fakes = [SampledSource(GeneratorSampler(g), config.size, config.seed) for g in targets]
     pairs, _, _ = evaluate(score, reals, fakes, config, featurize, lambda *_: None)
     rows = []
     for target in fakes:
@@ -63,7 +67,7 @@ def transfer_rows(
         clean = float(np.mean([p["auc"] for p in mine]))
         jpeg = float(np.mean([p["auc_jpeg75"] for p in mine]))
         rows.append(
-            f"| {name} | {config.generators[0]} | {target.name} | {clean:.4f} | {jpeg:.4f} "
+            f"| {name} | {config.generators[0].source} | {target.name} | {clean:.4f} | {jpeg:.4f} "
             f"| {(clean - 0.5) / 0.5:.2f} |"
         )
     return rows
@@ -84,7 +88,10 @@ def main() -> None:
         for seen in BUILTINS:
             targets = [seen, *(g for g in BUILTINS if g != seen), untrained]
             g_config = GeneratedTrainConfig(
-                reals=reals, generators=(seen,), per_class=args.n, eval_per_source=args.eval_n
+                reals=reals,
+                generators=(GeneratorSampler(seen),),
+                per_class=args.n,
+                eval_per_source=args.eval_n,
             )
             g_model, _ = train_generated(g_config, "benchmark")
             for row in transfer_rows(
@@ -93,7 +100,10 @@ def main() -> None:
             ):  # fmt: skip
                 print(row, flush=True)
             s_config = SpectrumTrainConfig(
-                reals=reals, generators=(seen,), per_class=args.n, eval_per_source=args.eval_n
+                reals=reals,
+                generators=(GeneratorSampler(seen),),
+                per_class=args.n,
+                eval_per_source=args.eval_n,
             )
             s_model, _ = train_spectrum(s_config, "benchmark")
             spectral = spectral_featurizer(s_model.settings)

@@ -28,12 +28,13 @@ import torch
 from _common import data_argument
 from fauxlab.faces import ExtractSettings, extract_faces
 from fauxlab.media import Sampling
+from fauxlab.synthesis.faceswap.config import TrainConfig
 from fauxlab.synthesis.faceswap.data import load_faceset
 from fauxlab.synthesis.faceswap.evaluate import crop_swap_scores
 from fauxlab.synthesis.faceswap.guide import default_guide
 from fauxlab.synthesis.faceswap.models import SwapModel, parameter_count
 from fauxlab.synthesis.faceswap.runfolder import load_run
-from fauxlab.synthesis.faceswap.train import TrainConfig, train
+from fauxlab.synthesis.faceswap.train import train
 
 
 def _extract(video: Path, out: Path, frames: int) -> Path:

@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from fauxlab.errors import SettingError
+
 
 def _rank(path: Path) -> str:
     return hashlib.sha256(path.name.encode()).hexdigest()
@@ -127,3 +129,15 @@ ANIME_EVAL = Source("anime-faces", holdout=1000)
 def held_out_anime(root: Path) -> list[Path]:
     """Anime faces no shipped model trained on."""
     return ANIME_EVAL.split(root)[1]
+
+
+def split_files(files: list[Path], holdout: int) -> tuple[list[Path], list[Path]]:
+    """(training, held-out): `holdout` files, chosen by `split_held_out`, are never
+    trained on, so the metrics compare a model with images it has not seen."""
+    if holdout < 0:
+        raise SettingError(f"`holdout` must be 0 or more, got {holdout}", settings=["holdout"])
+    if holdout and holdout >= len(files):
+        raise SettingError(
+            f"`holdout` {holdout} leaves no training images of {len(files)}", settings=["holdout"]
+        )
+    return split_held_out(files, holdout)

@@ -21,9 +21,9 @@ import pytest
 
 from cli_helpers import fauxlab
 from fauxlab.detection.analysed import AnalysedMedia, AnalysisOptions, analyse
-from fauxlab.detection.blink import BlinkDetector
-from fauxlab.detection.builtin import available_detectors
-from fauxlab.detection.lipsync import LipSyncDetector, signals, sync_of
+from fauxlab.detection.detectors.blink.detector import BlinkDetector
+from fauxlab.detection.detectors.lipsync.detector import LipSyncDetector, signals, sync_of
+from fauxlab.detection.registry import available_detectors
 from fauxlab.errors import CorruptMediaError, InputError
 from fauxlab.media import probe_video, write_image
 from fauxlab.media.audio import Audio, band_rms, read_audio

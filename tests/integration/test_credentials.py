@@ -39,7 +39,7 @@ from fauxlab.provenance.credentials import (
     read,
     sign,
 )
-from fauxlab.provenance.identity import SigningIdentity
+from fauxlab.provenance.signing import SigningIdentity
 
 WEIGHTS = "5f" * 32
 MIME = {

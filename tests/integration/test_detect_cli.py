@@ -20,13 +20,13 @@ from skimage import data as skdata
 from cli_helpers import assert_clean_error, fauxlab
 from fauxlab.demo.provenance_part import edit_signed_jpeg
 from fauxlab.demo.samples import astronaut
+from fauxlab.detection import DetectOptions, detect_file, detect_inputs
 from fauxlab.detection.analysed import AnalysedMedia, AnalysisOptions
+from fauxlab.detection.detectors.provenance.detector import ProvenanceDetector
 from fauxlab.detection.evidence import Detector, Evidence, FaceScore, Figure, Verdict
-from fauxlab.detection.provenance_evidence import ProvenanceDetector
 from fauxlab.detection.report.document import to_document
 from fauxlab.detection.report.html import render
 from fauxlab.detection.report.schema import validate
-from fauxlab.detection.run import DetectOptions, detect_file, detect_inputs
 from fauxlab.errors import CorruptMediaError
 from fauxlab.media import write_image
 from fauxlab.provenance.context import Provenance

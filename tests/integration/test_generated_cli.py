@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from cli_helpers import assert_clean_error, fauxlab
-from fauxlab.detection.generated.model import load_model
+from fauxlab.detection.detectors.generated.model import load_model
 from fauxlab.synthesis.gan.models import Architecture, build_generator
 from fauxlab.synthesis.gan.sample import generator_bytes
 

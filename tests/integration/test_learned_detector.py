@@ -12,8 +12,8 @@ from PIL import Image
 
 from cli_helpers import assert_clean_error, fauxlab
 from fauxlab.detection.analysed import analyse
-from fauxlab.detection.learned.detector import LearnedFaceDetector
-from fauxlab.detection.learned.weights import load_detector
+from fauxlab.detection.detectors.learned.detector import LearnedFaceDetector
+from fauxlab.detection.detectors.learned.weights import load_detector
 from fauxlab.errors import ModelError
 
 

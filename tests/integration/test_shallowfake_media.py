@@ -21,11 +21,11 @@ from PIL import Image
 
 from cli_helpers import fauxlab
 from fauxlab.detection.analysed import analyse
+from fauxlab.detection.detectors.shallowfake.detector import ShallowfakeDetector
+from fauxlab.detection.detectors.shallowfake.frames import read_signals
+from fauxlab.detection.detectors.shallowfake.metadata import read_metadata
+from fauxlab.detection.detectors.shallowfake.voice import VOICE_RATE, analyse_voice
 from fauxlab.detection.evidence import Evidence
-from fauxlab.detection.shallowfake import ShallowfakeDetector
-from fauxlab.detection.shallowfake.frames import read_signals
-from fauxlab.detection.shallowfake.metadata import read_metadata
-from fauxlab.detection.shallowfake.voice import VOICE_RATE, analyse_voice
 from fauxlab.media.audio import read_audio
 
 RGB = NDArray[np.uint8]

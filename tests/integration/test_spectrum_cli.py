@@ -12,7 +12,7 @@ from PIL import Image
 from typer.testing import CliRunner, Result
 
 from fauxlab.cli.detector import app
-from fauxlab.detection.spectrum.model import load_model
+from fauxlab.detection.detectors.spectrum.model import load_model
 from fauxlab.errors import FauxlabError, InputError, ModelError, OutputExistsError
 from fauxlab.synthesis.gan.models import Architecture, build_generator
 from fauxlab.synthesis.gan.sample import generator_bytes

@@ -23,12 +23,14 @@ from fauxlab.media import Sampling, VideoWriter, iter_frames, probe_video, write
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.verify import verify_file
 from fauxlab.synthesis.faceswap import evaluate as evaluate_module
+from fauxlab.synthesis.faceswap.config import TrainConfig
 from fauxlab.synthesis.faceswap.convert import Swapper, apply_swap
 from fauxlab.synthesis.faceswap.coverage import coverage_warnings, mouth_range
 from fauxlab.synthesis.faceswap.data import load_faceset
 from fauxlab.synthesis.faceswap.evaluate import crop_swap_scores, evaluate
 from fauxlab.synthesis.faceswap.runfolder import RUN_FILE, load_run, read_run_info
-from fauxlab.synthesis.faceswap.train import TrainConfig, _Trainer, train
+from fauxlab.synthesis.faceswap.train import train
+from fauxlab.synthesis.faceswap.trainer import SwapTrainer
 from fauxlab.training import load_checkpoint, load_weights
 
 pytestmark = pytest.mark.slow
@@ -126,8 +128,9 @@ def test_train_writes_sealed_previews_and_resumes(
     resumed = shutil.copytree(run, tmp_path / "resumed")  # the shared run stays at step 2
     summary = train(Path(), Path(), resumed, steps=3, resume=True, overrides={"preview_every": 10})
     assert summary.step == 3 and summary.images == 3 * 2 * 4, "batch 4 comes from run.json"
-    with pytest.raises(OutputExistsError, match="--resume"):
+    with pytest.raises(OutputExistsError, match="`resume`") as refused:
         train(*folders, resumed, TrainConfig(batch=4), steps=1)
+    assert refused.value.settings == ("resume",)  # the CLI shows it as --resume
 
 
 def test_gan_switches_on_late(folders: tuple[Path, Path], tmp_path: Path) -> None:
@@ -386,15 +389,15 @@ def test_out_of_memory_halves_the_batch_once_and_goes_on(
     capsys: pytest.CaptureFixture[str],
     error: Exception,
 ) -> None:
-    real_step = _Trainer.train_step
+    real_step = SwapTrainer.train_step
     failures = [error]  # the first step fails once, as a too-big batch would
 
-    def step_that_fails_once(self: _Trainer, gan_on: bool) -> dict[str, float]:
+    def step_that_fails_once(self: SwapTrainer, gan_on: bool) -> dict[str, float]:
         if failures:
             raise failures.pop()
         return real_step(self, gan_on)
 
-    monkeypatch.setattr(_Trainer, "train_step", step_that_fails_once)
+    monkeypatch.setattr(SwapTrainer, "train_step", step_that_fails_once)
     folder = tmp_path / "run"
     summary = train(*folders, folder, TrainConfig(batch=8), steps=3)
     assert summary.step == 3 and summary.batch == 4 and summary.images == 3 * 2 * 4
@@ -412,10 +415,10 @@ def test_out_of_memory_at_the_smallest_batch_and_other_errors_stop(
     folders: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def always(error: Exception) -> None:
-        def step(self: _Trainer, gan_on: bool) -> dict[str, float]:
+        def step(self: SwapTrainer, gan_on: bool) -> dict[str, float]:
             raise error
 
-        monkeypatch.setattr(_Trainer, "train_step", step)
+        monkeypatch.setattr(SwapTrainer, "train_step", step)
 
     always(RuntimeError(CPU_OOM))
     with pytest.raises(InputError, match="out of memory even with batch 2"):

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from fauxlab.detection.analysed import AnalysedMedia, analyse
-from fauxlab.detection.builtin import available_detectors
-from fauxlab.detection.temporal.detector import TemporalDetector
+from fauxlab.detection.detectors.temporal.detector import TemporalDetector
+from fauxlab.detection.registry import available_detectors
 from fauxlab.faces.align import align, paste, warp
 from fauxlab.faces.mask import face_mask
 from fauxlab.media import VideoWriter, iter_frames, write_image

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fauxlab.detection.blink import (
+from fauxlab.detection.detectors.blink.detector import (
     P_LONG,
     P_MAX,
     P_NORMAL,

@@ -6,8 +6,8 @@ import torch
 from torch import nn
 
 from fauxlab.backbones.lite0 import build_lite0, fold_batchnorm
-from fauxlab.detection.learned.model import ForgeryNet
-from fauxlab.detection.learned.weights import builtin_path, load_detector
+from fauxlab.detection.detectors.learned.model import ForgeryNet
+from fauxlab.detection.detectors.learned.weights import builtin_path, load_detector
 from fauxlab.training.checkpoint import load_weights
 
 

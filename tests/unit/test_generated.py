@@ -14,12 +14,17 @@ from safetensors.numpy import save
 
 from fauxlab.datasplit import split_held_out
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord
-from fauxlab.detection.generated.detector import GeneratedImageDetector, summary_for
-from fauxlab.detection.generated.features import FeatureSettings, GeneratedFeatures
-from fauxlab.detection.generated.model import FORMAT, GeneratedModel, load_model, load_shipped_model
-from fauxlab.detection.spectrum.features import FeatureSettings as SpectrumSettings
-from fauxlab.detection.spectrum.metrics import auc
-from fauxlab.detection.spectrum.model import SpectrumModel
+from fauxlab.detection.detectors.generated.detector import GeneratedImageDetector, summary_for
+from fauxlab.detection.detectors.generated.features import FeatureSettings, GeneratedFeatures
+from fauxlab.detection.detectors.generated.model import (
+    FORMAT,
+    GeneratedModel,
+    load_model,
+    load_shipped_model,
+)
+from fauxlab.detection.detectors.spectrum.features import FeatureSettings as SpectrumSettings
+from fauxlab.detection.detectors.spectrum.metrics import auc
+from fauxlab.detection.detectors.spectrum.model import SpectrumModel
 from fauxlab.errors import InputError, ModelError
 from fauxlab.media import MediaKind, iter_frames, read_image
 from fauxlab.synthesis.gan.models import Architecture, build_generator

@@ -9,12 +9,21 @@ import pytest
 import torch
 from numpy.typing import NDArray
 
-from fauxlab.detection.learned.bank import FaceBank, split_files
-from fauxlab.detection.learned.batches import BOUNDARY_SIZE, training_batch, validation_set
-from fauxlab.detection.learned.calibrate import fit_platt
-from fauxlab.detection.learned.crops import BANK_SIZE, INPUT_SIZE, cut_input, jitter_matrix
-from fauxlab.detection.learned.degrade import degrade, jpeg
-from fauxlab.detection.learned.sbi import blend_mask, boundary, self_blend
+from fauxlab.detection.detectors.learned.bank import FaceBank, split_files
+from fauxlab.detection.detectors.learned.batches import (
+    BOUNDARY_SIZE,
+    training_batch,
+    validation_set,
+)
+from fauxlab.detection.detectors.learned.calibrate import fit_platt
+from fauxlab.detection.detectors.learned.crops import (
+    BANK_SIZE,
+    INPUT_SIZE,
+    cut_input,
+    jitter_matrix,
+)
+from fauxlab.detection.detectors.learned.degrade import degrade, jpeg
+from fauxlab.detection.detectors.learned.sbi import blend_mask, boundary, self_blend
 from fauxlab.errors import InputError, ModelError
 from fauxlab.faces.align import template_in_crop
 
@@ -139,7 +148,7 @@ def test_bank_round_trip_and_corrupt_file(tmp_path: Path) -> None:
 
 
 def test_learning_rate_warms_up_holds_and_decays_to_zero() -> None:
-    from fauxlab.detection.learned.train import DetectorConfig, learning_rate
+    from fauxlab.detection.detectors.learned.train import DetectorConfig, learning_rate
 
     config = DetectorConfig(lr=1.0, warmup_steps=10, decay_steps=100)
     assert learning_rate(config, 0, 1000) == pytest.approx(0.1)
@@ -150,8 +159,8 @@ def test_learning_rate_warms_up_holds_and_decays_to_zero() -> None:
 
 
 def test_heatmap_overlay_is_never_empty_for_turned_or_off_frame_faces() -> None:
-    from fauxlab.detection.learned.crops import detector_alignment
-    from fauxlab.detection.learned.detector import heatmap_overlay
+    from fauxlab.detection.detectors.learned.crops import detector_alignment
+    from fauxlab.detection.detectors.learned.detector import heatmap_overlay
 
     image, points = _face()
     centre = points.mean(0)

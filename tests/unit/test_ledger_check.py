@@ -10,13 +10,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from fauxlab.provenance.ledger import (
-    Ledger,
-    LedgerCorruptError,
-    MerkleTreeCache,
-    leaf_hash,
-)
+from fauxlab.provenance.ledger import Ledger, LedgerCorruptError
+from fauxlab.provenance.ledger.merkle import leaf_hash
 from fauxlab.provenance.ledger.synthetic import entries
+from merkle_oracle import MerkleTreeCache
 
 SIZE = 40
 

@@ -16,16 +16,16 @@ from fauxlab.provenance.ledger import (
     ConsistencyProof,
     InclusionProof,
     Ledger,
-    MerkleTreeCache,
     SignedTreeHead,
-    consistency_proof,
-    inclusion_proof,
-    leaf_hash,
     raw_public_key,
     verify_consistency_proof,
+    verify_consistency_proof_between_trusted_heads,
     verify_inclusion_proof,
+    verify_inclusion_proof_under_trusted_head,
 )
+from fauxlab.provenance.ledger.merkle import leaf_hash
 from fauxlab.provenance.ledger.synthetic import entries
+from merkle_oracle import MerkleTreeCache, consistency_proof, inclusion_proof
 
 SIZES = (1, 2, 3, 4, 5, 7, 8, 9, 16, 31, 33, 64, 100)
 TOTAL = 130
@@ -120,10 +120,12 @@ def test_altered_proofs_and_wrong_heads_fail(
     for altered in bad:
         assert not verify_inclusion_proof(altered, head, key)
     assert not verify_inclusion_proof(proof, heads[64], key)  # another tree size
-    assert not verify_inclusion_proof(proof, replace(head, root=heads[31].root), None)
+    assert not verify_inclusion_proof_under_trusted_head(proof, replace(head, root=heads[31].root))
     other = raw_public_key(Ed25519PrivateKey.generate())
     assert not verify_inclusion_proof(proof, head, other)
-    assert verify_inclusion_proof(proof, head)  # the caller already trusts `head`
+    assert verify_inclusion_proof_under_trusted_head(proof, head)  # the caller trusts `head`
+    with pytest.raises(TypeError, match="under_trusted_head"):
+        verify_inclusion_proof(proof, head, None)  # type: ignore[arg-type]
 
 
 def test_altered_consistency_proofs_fail(
@@ -131,12 +133,16 @@ def test_altered_consistency_proofs_fail(
 ) -> None:
     ledger, heads, _ = built
     proof = ledger.prove_consistency(7, 100)
-    assert verify_consistency_proof(proof, heads[7], heads[100])
-    assert not verify_consistency_proof(proof, heads[8], heads[100])
-    assert not verify_consistency_proof(replace(proof, path=proof.path[1:]), heads[7], heads[100])
-    assert not verify_consistency_proof(ConsistencyProof(7, 100, ("zz",)), heads[7], heads[100])
+    assert verify_consistency_proof_between_trusted_heads(proof, heads[7], heads[100])
+    assert not verify_consistency_proof_between_trusted_heads(proof, heads[8], heads[100])
+    assert not verify_consistency_proof_between_trusted_heads(
+        replace(proof, path=proof.path[1:]), heads[7], heads[100]
+    )
+    assert not verify_consistency_proof_between_trusted_heads(
+        ConsistencyProof(7, 100, ("zz",)), heads[7], heads[100]
+    )
     forged = replace(heads[100], root=heads[64].root)
-    assert not verify_consistency_proof(proof, heads[7], forged)
+    assert not verify_consistency_proof_between_trusted_heads(proof, heads[7], forged)
     assert not verify_consistency_proof(proof, heads[7], heads[100], b"\x00" * 32)
 
 

@@ -16,22 +16,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from fauxlab.errors import FauxlabError
 from fauxlab.provenance.ledger import (
-    EMPTY_ROOT,
     EntryData,
     EntryNotFoundError,
     InvalidEntryError,
     Ledger,
     LedgerEntry,
     LedgerKeyError,
-    MerkleTreeCache,
     WatermarkCollisionError,
     default_key_path,
-    leaf_hash,
     load_or_create_signing_key,
     raw_public_key,
     verify_head,
 )
+from fauxlab.provenance.ledger.merkle import EMPTY_ROOT, leaf_hash
 from fauxlab.provenance.ledger.synthetic import entries, entry_data
+from merkle_oracle import MerkleTreeCache
 
 
 @pytest.fixture

@@ -14,12 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fauxlab.provenance.ledger import (
+from fauxlab.provenance.ledger.merkle import (
     EMPTY_ROOT,
-    MerkleTreeCache,
-    consistency_proof,
     consistency_proof_from,
-    inclusion_proof,
     inclusion_proof_from,
     leaf_hash,
     node_hash,
@@ -29,6 +26,7 @@ from fauxlab.provenance.ledger import (
     verify_consistency,
     verify_inclusion,
 )
+from merkle_oracle import MerkleTreeCache, consistency_proof, inclusion_proof
 
 
 def h(hexes: str) -> list[bytes]:

@@ -9,14 +9,19 @@ import numpy as np
 import pytest
 
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord
-from fauxlab.detection.evidence import Edit, edits_summary
-from fauxlab.detection.shallowfake import ShallowfakeDetector
-from fauxlab.detection.shallowfake._signal import chi2_log10_sf, peaks, running_median
-from fauxlab.detection.shallowfake.cadence import find_pattern, find_repeats
-from fauxlab.detection.shallowfake.cuts import Cut, face_jumps, picture_cuts
-from fauxlab.detection.shallowfake.frames import FloatArray, FrameSignals
-from fauxlab.detection.shallowfake.score import Part, combine, cuts_part, speed_part, summary
-from fauxlab.detection.shallowfake.speed import (
+from fauxlab.detection.detectors.shallowfake._signal import chi2_log10_sf, peaks, running_median
+from fauxlab.detection.detectors.shallowfake.cadence import find_pattern, find_repeats
+from fauxlab.detection.detectors.shallowfake.cuts import Cut, face_jumps, picture_cuts
+from fauxlab.detection.detectors.shallowfake.detector import ShallowfakeDetector
+from fauxlab.detection.detectors.shallowfake.frames import FloatArray, FrameSignals
+from fauxlab.detection.detectors.shallowfake.score import (
+    Part,
+    combine,
+    cuts_part,
+    speed_part,
+    summary,
+)
+from fauxlab.detection.detectors.shallowfake.speed import (
     CONVERSION,
     LOW_RATE,
     NONE,
@@ -29,7 +34,8 @@ from fauxlab.detection.shallowfake.speed import (
     from_repeats,
     with_voice,
 )
-from fauxlab.detection.shallowfake.voice import VOICE_RATE, analyse_voice
+from fauxlab.detection.detectors.shallowfake.voice import VOICE_RATE, analyse_voice
+from fauxlab.detection.evidence import Edit, edits_summary
 from fauxlab.faces.types import Face
 from fauxlab.media import MediaKind
 

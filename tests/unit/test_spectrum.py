@@ -14,12 +14,12 @@ from PIL import Image
 
 from fauxlab.datasplit import held_out_anime, held_out_faces
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord
-from fauxlab.detection.spectrum.augment import Augmentation, jpeg, launder
-from fauxlab.detection.spectrum.data import to_size
-from fauxlab.detection.spectrum.detector import SpectrumDetector, summary_for
-from fauxlab.detection.spectrum.features import FeatureSettings, spectrum_features
-from fauxlab.detection.spectrum.metrics import auc, balanced_accuracy
-from fauxlab.detection.spectrum.model import (
+from fauxlab.detection.detectors.spectrum.augment import Augmentation, jpeg, launder
+from fauxlab.detection.detectors.spectrum.data import to_size
+from fauxlab.detection.detectors.spectrum.detector import SpectrumDetector, summary_for
+from fauxlab.detection.detectors.spectrum.features import FeatureSettings, spectrum_features
+from fauxlab.detection.detectors.spectrum.metrics import auc, balanced_accuracy
+from fauxlab.detection.detectors.spectrum.model import (
     FORMAT,
     SpectrumModel,
     fit_logistic,

@@ -15,8 +15,8 @@ from fauxlab.synthesis.faceswap.expression import MouthProbe, consistency_loss, 
 from fauxlab.synthesis.faceswap.losses import LossWeights, reconstruction_loss, ssim_map
 from fauxlab.synthesis.faceswap.models import PatchDiscriminator, SwapModel, parameter_count
 from fauxlab.synthesis.faceswap.runfolder import FORMAT, RUN_FILE, read_run_info
-from fauxlab.synthesis.faceswap.train import is_out_of_memory, lr_scale
 from fauxlab.synthesis.faceswap.warp import AugmentSettings, augment
+from fauxlab.training.run import is_out_of_memory, lr_scale
 
 
 @pytest.fixture(scope="module")

@@ -12,18 +12,18 @@ import numpy as np
 import pytest
 
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord
-from fauxlab.detection.temporal.colour import ColourSeries, differences, drift
-from fauxlab.detection.temporal.detector import TemporalDetector
-from fauxlab.detection.temporal.flicker import (
+from fauxlab.detection.detectors.temporal.colour import ColourSeries, differences, drift
+from fauxlab.detection.detectors.temporal.detector import TemporalDetector
+from fauxlab.detection.detectors.temporal.drift import spread
+from fauxlab.detection.detectors.temporal.flicker import (
     CROP,
     flicker_ratio,
     pair_flicker,
     region_rms,
     regions,
 )
-from fauxlab.detection.temporal.identity import spread
-from fauxlab.detection.temporal.jitter import frame_residuals, runs, savgol, window
-from fauxlab.detection.temporal.score import P_LOW, P_MAX, P_NORMAL, Norm
+from fauxlab.detection.detectors.temporal.jitter import frame_residuals, runs, savgol, window
+from fauxlab.detection.detectors.temporal.score import P_LOW, P_MAX, P_NORMAL, Norm
 from fauxlab.faces.align import template_in_crop
 from fauxlab.faces.types import Face, box_of
 from fauxlab.media import MediaKind

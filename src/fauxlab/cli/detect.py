@@ -10,27 +10,28 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from fauxlab.cli.output import print_json, progress_bar, stderr, stdout
-from fauxlab.detection.analysed import DEFAULT_KEYFRAMES, AnalysisOptions
-from fauxlab.detection.bench import (
-    BenchResult,
-    GroupRow,
-    bench_dict,
-    collect,
-    run_bench,
-    write_outputs,
-)
-from fauxlab.detection.builtin import DetectorRecipe, Skipped
-from fauxlab.detection.evidence import Verdict
-from fauxlab.detection.fusion import DEFAULT_THRESHOLD, bands
-from fauxlab.detection.report.document import to_document
-from fauxlab.detection.report.html import write_html
-from fauxlab.detection.run import (
+from fauxlab.detection import (
     AUTO_JOBS,
+    DEFAULT_KEYFRAMES,
+    DEFAULT_THRESHOLD,
+    AnalysisOptions,
+    BenchResult,
     DetectOptions,
+    DetectorRecipe,
     DetectRun,
     FileError,
+    GroupRow,
+    Skipped,
+    Verdict,
+    bands,
+    bench_dict,
+    collect,
     detect_inputs,
     expand,
+    run_bench,
+    to_document,
+    write_html,
+    write_outputs,
 )
 from fauxlab.errors import InputError, OutputExistsError
 
@@ -70,12 +71,15 @@ def _options(threshold: float, frames: int, jobs: int, figures: bool) -> DetectO
 
 
 def _recipe(detectors: str | None, model: Path | None) -> DetectorRecipe:
+    options = () if model is None else (("learned", "model", model),)
     if detectors is None:
-        return DetectorRecipe(None, model)
+        return DetectorRecipe(None, options)
     names = [n.strip() for n in detectors.split(",") if n.strip()]
     if not names:
         raise InputError("--detectors is empty; name at least one, e.g. --detectors provenance")
-    return DetectorRecipe(tuple(names), model)
+    if model is not None and "learned" not in names:
+        raise InputError("--model replaces the learned detector; add learned to --detectors")
+    return DetectorRecipe(tuple(names), options)
 
 
 def _shown(path: Path) -> str:

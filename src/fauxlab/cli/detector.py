@@ -14,8 +14,9 @@ from fauxlab.cli.output import print_json, progress_bar, stdout
 from fauxlab.errors import InputError, OutputExistsError
 
 if TYPE_CHECKING:
-    from fauxlab.detection.imagetrain import Progress, SourceConfig, TrainReport
-    from fauxlab.detection.linear import LinearModel
+    from fauxlab.detection import LinearModel, SourceConfig, TrainReport
+    from fauxlab.synthesis.gan.sample import GeneratorSampler
+    from fauxlab.training import Progress, Tick
 
 app = typer.Typer(help="Train fauxlab's fake detectors.", no_args_is_help=True)
 app.command("train")(detector_learned.train)
@@ -65,12 +66,19 @@ def _check(out: Path, size: int, eval_n: int, folders: list[Path]) -> None:
             raise InputError(f"{folder}: not a folder of images")
 
 
+def _samplers(generators: list[str] | None) -> tuple[GeneratorSampler, ...]:
+    """The generators to draw training fakes from (each loads when first used)."""
+    from fauxlab.synthesis.gan.sample import GeneratorSampler
+
+    return tuple(GeneratorSampler(g) for g in generators or ())
+
+
 def _command(trainer: str, config: SourceConfig, out: Path) -> str:
     """The command line that reproduces this training, for the model card."""
     words = ["fauxlab", "detector", trainer]
     words += [w for p in config.reals for w in ("--real", str(p))]
     words += [w for p in config.fakes for w in ("--fake", str(p))]
-    words += [w for g in config.generators for w in ("--fake-generator", g)]
+    words += [w for g in config.generators for w in ("--fake-generator", g.source)]
     words += ["--out", str(out), "--n", str(config.per_class), "--seed", str(config.seed)]
     words += ["--holdout", str(config.holdout), "--eval-n", str(config.eval_per_source)]
     words += ["--size", str(config.size)]
@@ -89,8 +97,8 @@ def _train_and_report(
     with progress_bar() as bar:
         task = bar.add_task("starting", total=None)
 
-        def progress(phase: str, done: int, total: int) -> None:
-            bar.update(task, description=phase, completed=done, total=total)
+        def progress(tick: Tick) -> None:
+            bar.update(task, description=tick.phase, completed=tick.done, total=tick.total)
 
         model, report = run(command, progress)
     model.save(out)
@@ -135,11 +143,11 @@ def train_spectrum(
     kept for the held-out AUC printed at the end.
     """
     _check(out, size, eval_n, [*real, *(fake or [])])
-    from fauxlab.detection.spectrum.train import SpectrumTrainConfig
-    from fauxlab.detection.spectrum.train import train_spectrum as run_training
+    from fauxlab.detection import SpectrumTrainConfig
+    from fauxlab.detection import train_spectrum as run_training
 
     config = SpectrumTrainConfig(
-        reals=tuple(real), fakes=tuple(fake or ()), generators=tuple(fake_generator or ()),
+        reals=tuple(real), fakes=tuple(fake or ()), generators=_samplers(fake_generator),
         per_class=n, seed=seed, size=size, holdout=holdout, eval_per_source=eval_n,
     )  # fmt: skip
     _train_and_report(
@@ -168,12 +176,11 @@ def train_generated(
     kept for the held-out AUC printed at the end (clean and after JPEG 75).
     """
     _check(out, size, eval_n, [*real, *(fake or [])])
-    from fauxlab.detection.generated.features import FeatureSettings
-    from fauxlab.detection.generated.train import GeneratedTrainConfig
-    from fauxlab.detection.generated.train import train_generated as run_training
+    from fauxlab.detection import FeatureSettings, GeneratedTrainConfig
+    from fauxlab.detection import train_generated as run_training
 
     config = GeneratedTrainConfig(
-        reals=tuple(real), fakes=tuple(fake or ()), generators=tuple(fake_generator or ()),
+        reals=tuple(real), fakes=tuple(fake or ()), generators=_samplers(fake_generator),
         per_class=n, seed=seed, size=size, holdout=holdout, eval_per_source=eval_n,
         settings=FeatureSettings(side=size),
     )  # fmt: skip

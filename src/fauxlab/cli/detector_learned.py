@@ -32,8 +32,8 @@ def train(
 
     The exported detector (RUN/detector.safetensors) is what `fauxlab detect --model RUN`
     loads. Faces are found once and cached in the run folder."""
-    from fauxlab.detection.learned.train import DetectorConfig, train_detector
-    from fauxlab.training import Budget
+    from fauxlab.detection import DetectorConfig, train_detector
+    from fauxlab.training import Budget, Tick
 
     if not 0.0 < holdout_fraction < 0.5:
         raise InputError(f"--holdout-fraction must be in (0, 0.5), got {holdout_fraction}")
@@ -52,12 +52,13 @@ def train(
     with progress_bar() as bar:
         task = bar.add_task("starting", total=steps)
 
-        def progress(phase: str, done: int, record: dict[str, float]) -> None:
-            if phase == "training":
+        def progress(tick: Tick) -> None:
+            if tick.phase == "training":
+                record = tick.values
                 text = f"loss {record['loss']:.3f} boundary {record['boundary']:.3f}"
-                bar.update(task, completed=done, description=text)
+                bar.update(task, completed=tick.done, description=text)
             else:
-                bar.update(task, description=f"{phase} {done}/{int(record['total'])}")
+                bar.update(task, description=f"{tick.phase} {tick.done}/{tick.total}")
 
         result = train_detector(
             config, out, Budget(steps, minutes), resume=resume, progress=progress, command=command

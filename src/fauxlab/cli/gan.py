@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from fauxlab.cli.output import print_json, progress_bar, stdout
-from fauxlab.errors import InputError, OutputExistsError
+from fauxlab.errors import InputError, OutputExistsError, SettingError
 
 if TYPE_CHECKING:
     from fauxlab.synthesis.gan.config import TrainConfig
     from fauxlab.synthesis.gan.metrics import GanEvaluation
+    from fauxlab.training import Tick
 
 # torch and the GAN modules are imported inside each command, not here: the whole command
 # tree is built for every invocation, and `fauxlab --version` should not pay ~2 s for torch.
@@ -51,6 +52,8 @@ def _config(
     config = TrainConfig.for_model(model, size, **overrides)  # type: ignore[arg-type]
     try:
         config.check()
+    except SettingError:
+        raise  # already says which setting
     except ValueError as exc:
         raise InputError(str(exc)) from exc
     return config
@@ -100,15 +103,16 @@ def train(
     with progress_bar() as bar:
         task = bar.add_task("starting", total=steps)
 
-        def progress(phase: str, done: int, record: dict[str, float]) -> None:
-            if phase == "training":
+        def progress(tick: Tick) -> None:
+            if tick.phase == "training":
+                record = tick.values
                 text = (
                     f"D {record['loss_d']:.3f} G {record['loss_g']:.3f} "
                     f"D(x) {record['d_real']:.2f} D(G(z)) {record['d_fake']:.2f}"
                 )
-                bar.update(task, completed=done, description=text)
+                bar.update(task, completed=tick.done, description=text)
             else:
-                bar.update(task, description=f"{phase} {done}/{int(record['total'])}")
+                bar.update(task, description=f"{tick.phase} {tick.done}/{tick.total}")
 
         result = run_training(
             config, out, budget, resume=resume, device=device, progress=progress, given=given
@@ -218,8 +222,8 @@ def evaluate(
     with progress_bar() as bar:
         task = bar.add_task("starting")
 
-        def progress(phase: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=phase)
+        def progress(tick: Tick) -> None:
+            bar.update(task, completed=tick.done, total=tick.total, description=tick.phase)
 
         reals, source = real_images(run, data_dir, generator.arch.size, n, seed, progress)
         result = evaluate_generator(

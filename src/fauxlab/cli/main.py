@@ -57,7 +57,8 @@ def run() -> None:
     try:
         app()
     except FauxlabError as exc:
-        stderr.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        text = exc.shown(option_for)
+        stderr.print(f"[bold red]error:[/] {text}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except OSError as exc:  # the file system said no: a folder for a file, no space, no access
         where = f"{exc.filename}: " if exc.filename else ""
@@ -69,6 +70,22 @@ def run() -> None:
         if exc.code == 130:
             _interrupted()
         raise
+
+
+# Library settings whose option is not simply the name with dashes.
+_OPTIONS = {
+    "per_class": "n",
+    "eval_per_source": "eval-n",
+    "image_limit": "limit",
+    "reals": "real",
+    "fakes": "fake",
+    "generators": "fake-generator",
+}
+
+
+def option_for(setting: str) -> str:
+    """The command-line option that sets a library setting (`per_class` is --n)."""
+    return "--" + _OPTIONS.get(setting, setting.replace("_", "-"))
 
 
 def _interrupted() -> None:

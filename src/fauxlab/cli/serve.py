@@ -10,7 +10,7 @@ import typer
 
 from fauxlab.cli.output import stderr
 from fauxlab.config import fauxlab_home
-from fauxlab.detection.builtin import DetectorRecipe, default_names
+from fauxlab.detection import DetectorRecipe, default_names
 from fauxlab.errors import InputError
 
 MB = 1024 * 1024

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -17,12 +17,12 @@ from fauxlab.media import MediaKind, media_kind, probe_video
 
 if TYPE_CHECKING:
     from fauxlab.synthesis.faceswap.losses import LossWeights
-    from fauxlab.synthesis.faceswap.train import StepReport
+    from fauxlab.training import Tick
 
 app = typer.Typer(help="Face swap: train, apply and evaluate.", no_args_is_help=True)
 
 
-def _train_progress() -> tuple[Progress, Callable[[StepReport], None]]:
+def _train_progress() -> tuple[Progress, Callable[[Tick], None]]:
     """A rich bar on a terminal; a plain line every 30 s otherwise (logs)."""
     bar = Progress(
         TextColumn("[bold]{task.description}"),
@@ -36,14 +36,16 @@ def _train_progress() -> tuple[Progress, Callable[[StepReport], None]]:
     task = bar.add_task("training", total=1000, status="")
     last_line = [time.monotonic()]
 
-    def report(step: StepReport) -> None:
-        status = f"step {step.step} loss {step.losses['loss']:.4f} {step.images_per_s:.0f} img/s"
-        if step.gan_on:
+    def report(tick: Tick) -> None:
+        values = tick.values
+        status = f"step {tick.done} loss {values['loss']:.4f} {values['images_per_s']:.0f} img/s"
+        if values["gan_on"]:
             status += " +gan"
-        bar.update(task, completed=int(step.fraction * 1000), status=status)
+        fraction = values["fraction"]
+        bar.update(task, completed=int(fraction * 1000), status=status)
         if not stderr.is_terminal and time.monotonic() - last_line[0] >= 30:
             last_line[0] = time.monotonic()
-            print(f"{step.fraction:6.1%} {status}", file=stderr.file, flush=True)
+            print(f"{fraction:6.1%} {status}", file=stderr.file, flush=True)
 
     return bar, report
 
@@ -110,8 +112,8 @@ def train(
     --gan-weight, --expression-weight and --preview-every change them only when given.
     When memory is too small for the batch it is halved (and said so) and training goes on.
     """
+    from fauxlab.synthesis.faceswap.config import TrainConfig
     from fauxlab.synthesis.faceswap.guide import default_guide
-    from fauxlab.synthesis.faceswap.train import TrainConfig
     from fauxlab.synthesis.faceswap.train import train as run_training
 
     if not resume and (a is None or b is None):
@@ -123,7 +125,7 @@ def train(
     if preview_every is not None and preview_every < 1:
         raise InputError("--preview-every must be at least 1")
     losses = _loss_weights(mouth_weight, eye_weight, resume)
-    given = {
+    given: dict[str, Any] = {
         "batch": batch,
         "gan_weight": gan_weight,
         "expression_weight": expression_weight,
@@ -132,16 +134,10 @@ def train(
         "mouth_balance": mouth_balance,
     }
     overrides = {k: v for k, v in given.items() if v is not None}
-    config = TrainConfig(
-        model=model, size=size, seed=seed, guide=guide or default_guide(model),
-        batch=16 if batch is None else batch,
-        gan_weight=0.0 if gan_weight is None else gan_weight,
-        expression_weight=0.0 if expression_weight is None else expression_weight,
-        preview_every=500 if preview_every is None else preview_every,
-        lr_decay=0.0 if lr_decay is None else lr_decay,
-        mouth_balance=TrainConfig.mouth_balance if mouth_balance is None else mouth_balance,
-        losses=losses,
-    )  # fmt: skip
+    base = TrainConfig(
+        model=model, size=size, seed=seed, guide=guide or default_guide(model), losses=losses
+    )
+    config = replace(base, **overrides)  # the rest from TrainConfig's own defaults
     bar, report = _train_progress()
     try:
         with bar:

@@ -15,13 +15,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fauxlab.detection.analysed import AnalysisOptions
-from fauxlab.detection.builtin import Skipped, available_detectors, default_names
-from fauxlab.detection.evidence import Detector
-from fauxlab.detection.fusion import fuse
-from fauxlab.detection.provenance_evidence import ProvenanceDetector
-from fauxlab.detection.report.html import write_html
-from fauxlab.detection.run import DetectOptions, DetectRun, FileError, FileReport, detect_file
+from fauxlab.detection import (
+    AnalysisOptions,
+    DetectOptions,
+    Detector,
+    DetectRun,
+    FileError,
+    FileReport,
+    Skipped,
+    available_detectors,
+    default_names,
+    detect_file,
+    fuse,
+    write_html,
+)
 from fauxlab.provenance.context import Provenance
 
 KEYFRAMES = 8  # `--frames 8`: a 3 s clip needs no more, and the demo must stay quick
@@ -35,11 +42,9 @@ def load_detectors(provenance: Provenance) -> tuple[list[Detector], list[Skipped
     loaded: list[Detector] = []
     skipped: list[Skipped] = []
     for name in default_names():
-        if name == MARKS:
-            loaded.append(ProvenanceDetector(provenance))
-            continue
+        options = {MARKS: {"provenance": provenance}} if name == MARKS else None
         try:
-            found, _ = available_detectors([name])
+            found, _ = available_detectors([name], options)
         except Exception as exc:  # the demo reports a broken detector instead of dying
             reason = str(exc).removeprefix(f"detector {name!r} cannot be used: ")
             skipped.append(Skipped(name, reason))

@@ -51,12 +51,13 @@ class DemoResult:
 def prepare_folder(out: Path) -> None:
     """Reuse a folder only if an earlier demo made it; never clear a user's folder."""
     if out.exists() and not out.is_dir():
-        raise OutputExistsError(f"{out}: is a file; --out must be a folder")
+        raise OutputExistsError(f"{out}: is a file; `out` must be a folder", settings=["out"])
     if out.exists():
         if not (out / MARKER).exists():
             if any(out.iterdir()):
                 raise OutputExistsError(
-                    f"{out}: exists and was not made by `fauxlab demo`; choose another --out"
+                    f"{out}: exists and was not made by `fauxlab demo`; choose another `out`",
+                    settings=["out"],
                 )
         else:
             shutil.rmtree(out)

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from fauxlab.charts import Series, line_chart, png_bytes
-from fauxlab.detection.builtin import DetectorRecipe, Skipped
 from fauxlab.detection.evidence import Detector
 from fauxlab.detection.intervals import REPLICATES, ScorerMetrics, scorer_metrics
 from fauxlab.detection.metrics import (
@@ -30,7 +29,9 @@ from fauxlab.detection.metrics import (
     roc_auc,
     roc_curve,
 )
-from fauxlab.detection.run import DetectOptions, FileError, FileReport, RunProgress, detect_inputs
+from fauxlab.detection.onefile import DetectOptions, FileError, FileReport, RunProgress
+from fauxlab.detection.registry import DetectorRecipe, Skipped
+from fauxlab.detection.run import detect_inputs
 from fauxlab.errors import InputError, OutputExistsError
 from fauxlab.media import expand_inputs
 
@@ -247,7 +248,9 @@ def _rows(result: BenchResult) -> list[dict[str, Any]]:
 def write_outputs(result: BenchResult, out: Path) -> list[Path]:
     """roc.png and scores.csv in a new folder `out`, which appears only when complete."""
     if out.exists():
-        raise OutputExistsError(f"{out}: already exists; choose another --out or remove it first")
+        raise OutputExistsError(
+            f"{out}: already exists; choose another `out` or remove it first", settings=["out"]
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

@@ -1,4 +1,4 @@
-"""What every detector returns, and the registry `fauxlab detect` runs them from.
+"""What every detector returns, and the interface every detector has.
 
 A detector looks at one `AnalysedMedia` (decoded once, faces found once, shared by all
 detectors) and answers with `Evidence`: its own calibrated probability that the media is
@@ -158,22 +158,3 @@ class Detector(Protocol):
     name: str
 
     def examine(self, media: AnalysedMedia) -> Evidence: ...
-
-
-DetectorFactory = Callable[[], Detector]
-_REGISTRY: dict[str, DetectorFactory] = {}
-
-
-def register(name: str, factory: DetectorFactory) -> None:
-    """Make a detector available to `fauxlab detect --detectors NAME`."""
-    _REGISTRY[name] = factory
-
-
-def detector_names() -> list[str]:
-    return list(_REGISTRY)
-
-
-def make_detector(name: str) -> Detector:
-    if name not in _REGISTRY:
-        raise KeyError(name)
-    return _REGISTRY[name]()

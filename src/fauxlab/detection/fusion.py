@@ -12,25 +12,18 @@ The rule, in order:
    `p = max_i sigmoid(scale_i * logit(q_i) + shift_i)` over evidence that could judge
    (probability not None, weight > 0). The calibrations ship in
    `fauxlab/assets/detectors/fusion.json` (`fusion_model`), written by
-   `benchmarks/fusion_fit.py` with its command, date, data and held-out numbers; the
-   model card is fusion.md beside it. A detector the file does not name (a new or
-   user-registered one, or one the development set has no fakes for: `blink`,
-   `lipsync`, `shallowfake`) keeps `q_i` itself, the interim weighted maximum.
+   `benchmarks/fusion_fit.py`; what was fitted, on which data, and the held-out numbers
+   are in its model card, fusion.md beside it. A detector the file does not name keeps
+   `q_i` itself, the interim weighted maximum.
    Why the maximum and not an average or a regression over all detectors: each
    detector looks for a different kind of forgery (the blending boundary of a face swap,
    the spectrum of a GAN, our marks), so a GAN face gets a low score from the swap
    detector and a high one from the spectral one; an average, or any additive model,
    lets the detector that cannot see this forgery talk the one that can out of it. Why
    fitted: the maximum's false alarms add up (its false-positive rate is at most the sum
-   of the detectors'), so the raw maximum is too high on real files (on the development
-   set, `learned` says 0.5 or more on more than half of the real anime faces it finds).
-   The current fit uses one calibration shared by `learned`, `spectrum` and `generated`
-   (scale 0.94, shift -1.12: a raw 0.77 becomes 0.50). Being one increasing map of the
-   maximum, it keeps the ranking of files (held-out AUC 0.9927, as the raw maximum) and
-   moves the threshold (held-out accuracy at 0.5 from 0.911 to 0.950). Separate
-   calibrations per detector were tried (`fusion_fit.py --untied`): 0.957 accuracy but
-   a lower AUC (0.9922, the 95% interval of the difference excluding zero), so they are
-   not shipped.
+   of the detectors'), so the raw maximum is too high on real files. A calibration
+   shared by several detectors is one increasing map of the maximum: it keeps the
+   ranking of files and moves only where the threshold falls.
 3. **Bands around the threshold T.** With margin m (default 0.15, shrunk near 0 and 1 to
    min(m, T/2, (1-T)/2)): p >= T + m is FAKE, p < T - m is REAL, anything between is
    UNCERTAIN: too close to call.

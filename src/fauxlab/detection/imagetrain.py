@@ -20,20 +20,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fauxlab.detection.linear import FloatArray, LinearFit, fit_linear
-from fauxlab.detection.spectrum.augment import Augmentation, jpeg, launder
-from fauxlab.detection.spectrum.data import (
+from fauxlab.detection.detectors.spectrum.augment import Augmentation, jpeg, launder
+from fauxlab.detection.detectors.spectrum.data import (
     FolderSource,
-    GeneratorSource,
+    SampledSource,
+    Sampler,
     Source,
     check_sources,
     split_count,
 )
-from fauxlab.detection.spectrum.metrics import auc, balanced_accuracy
-from fauxlab.errors import InputError
+from fauxlab.detection.detectors.spectrum.metrics import auc, balanced_accuracy
+from fauxlab.detection.linear import FloatArray, LinearFit, fit_linear
+from fauxlab.errors import InputError, SettingError
 from fauxlab.media.images import RGBImage
+from fauxlab.training.loop import Progress, Tick
 
-Progress = Callable[[str, int, int], None]
 Featurizer = Callable[[Iterable[RGBImage]], FloatArray]  # images -> (N, F)
 Scorer = Callable[[FloatArray], NDArray[np.float64]]  # features -> P(fake)
 EVAL_JPEG = 75
@@ -45,7 +46,7 @@ class SourceConfig:
 
     reals: tuple[Path, ...]
     fakes: tuple[Path, ...] = ()
-    generators: tuple[str, ...] = ()
+    generators: tuple[Sampler, ...] = ()  # generated fakes drawn in memory
     per_class: int = 4000  # training images per class, spread over its sources
     seed: int = 0
     size: int = 64  # every image is first brought to the fakes' size
@@ -56,9 +57,14 @@ class SourceConfig:
 
     def check(self) -> None:
         if self.per_class < 10:
-            raise InputError(f"--n must be at least 10 images a class, got {self.per_class}")
+            raise SettingError(
+                f"`per_class` must be at least 10 images a class, got {self.per_class}",
+                settings=["per_class"],
+            )
         if self.holdout < 0:
-            raise InputError(f"--holdout must be 0 or more, got {self.holdout}")
+            raise SettingError(
+                f"`holdout` must be 0 or more, got {self.holdout}", settings=["holdout"]
+            )
 
 
 @dataclass
@@ -92,10 +98,10 @@ class Trained:
 
 
 def build_sources(config: SourceConfig) -> tuple[list[Source], list[Source]]:
-    """(reals, fakes) as folders and in-memory generators; refuses an empty side."""
+    """(reals, fakes) as folders and in-memory samplers; refuses an empty side."""
     reals: list[Source] = [FolderSource(p, 0, config.size, config.holdout) for p in config.reals]
     fakes: list[Source] = [FolderSource(p, 1, config.size, config.holdout) for p in config.fakes]
-    fakes += [GeneratorSource(g, config.size, config.seed) for g in config.generators]
+    fakes += [SampledSource(g, config.size, config.seed) for g in config.generators]
     check_sources(reals, fakes)
     return reals, fakes
 
@@ -122,7 +128,8 @@ def held_out_features(
     images = list(source.held_out(count))
     if not images:
         raise InputError(
-            f"{source.name}: no held-out images to evaluate on; add images or lower --holdout"
+            f"{source.name}: no held-out images to evaluate on; add images or lower `holdout`",
+            settings=["holdout"],
         )
     return featurize(images), featurize(jpeg(image, EVAL_JPEG) for image in images)
 
@@ -147,7 +154,7 @@ def evaluate(
     scores: dict[str, tuple[str, NDArray[np.float64], NDArray[np.float64]]] = {}
     labelled = [("real", s) for s in reals] + [("fake", s) for s in fakes]
     for done, (kind, source) in enumerate(labelled):
-        progress("evaluating", done, len(labelled))
+        progress(Tick("evaluating", done, len(labelled)))
         clean, compressed = held_out_features(source, config.eval_per_source, featurize)
         key = f"{kind}:{source.name}"
         while key in scores:  # two sources of one kind with the same folder name
@@ -174,11 +181,8 @@ def describe(reals: list[Source], fakes: list[Source]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for kind, sources in (("real", reals), ("fake", fakes)):
         for source in sources:
-            if isinstance(source, GeneratorSource):
-                g = source.generator
-                rows.append(
-                    {"kind": kind, "generator": source.source, "step": g.step, "sha256": g.sha256}
-                )
+            if isinstance(source, SampledSource):
+                rows.append({"kind": kind, **source.sampler.describe()})
             else:
                 rows.append(
                     {
@@ -203,12 +207,12 @@ def train_head(
     """Build the sources, extract laundered training features, fit and calibrate the
     head, and evaluate the scorer made from it on every held-out source."""
     config.check()
-    report_progress: Progress = progress or (lambda phase, done, total: None)
+    report_progress: Progress = progress or (lambda tick: None)
     reals, fakes = build_sources(config)
     rng = np.random.default_rng(config.seed)
-    report_progress("real features", 0, 2)
+    report_progress(Tick("real features", 0, 2))
     x_real = training_pool(reals, config.per_class, config, rng, featurize)
-    report_progress("fake features", 1, 2)
+    report_progress(Tick("fake features", 1, 2))
     x_fake = training_pool(fakes, config.per_class, config, rng, featurize)
     x = np.concatenate([x_real, x_fake])
     y = np.concatenate([np.zeros(len(x_real)), np.ones(len(x_fake))])

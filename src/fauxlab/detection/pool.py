@@ -17,15 +17,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fauxlab.detection.builtin import DetectorRecipe, Skipped
-from fauxlab.errors import FauxlabError
-from fauxlab.media import media_kind
+from fauxlab.detection.evidence import Detector
+from fauxlab.detection.onefile import (
+    DetectOptions,
+    DetectRun,
+    FileError,
+    FileReport,
+    detect_one,
+    expand,
+    gather,
+)
+from fauxlab.detection.registry import DetectorRecipe, Skipped
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
-
-    from fauxlab.detection.evidence import Detector
-    from fauxlab.detection.run import DetectOptions, DetectRun, FileError, FileReport
 
 ProgressEvent = tuple[str, int, int]  # (tag, frames done, frames in all)
 STARTED = -1  # "frames in all" of the event a worker sends as it takes a job
@@ -63,38 +68,30 @@ def start_worker(recipe: DetectorRecipe, events: Queue[ProgressEvent] | None = N
         sys.modules["torch"].set_num_threads(1)
 
 
-class _Reporter:
+def _frames_of(tag: str) -> Callable[[int, int], None]:
     """Sends a file's frame progress to the parent, tagged with the job it belongs to."""
 
-    def __init__(self, tag: str) -> None:
-        self.tag = tag
-
-    def file_started(self, path: Path, index: int, total: int) -> None:
-        pass
-
-    def frames(self, done: int, total: int) -> None:
+    def frames(done: int, total: int) -> None:
         if _events and (done == total or done % 10 == 0):
-            _events[0].put((self.tag, done, total))
+            _events[0].put((tag, done, total))
+
+    return frames
 
 
 def run_one(path: Path, options: DetectOptions, tag: str) -> DetectRun:
     """One file as a whole run (reports, errors, detectors, skipped), for the server."""
-    from fauxlab.detection.run import detect_inputs
-
     if _events:
         _events[0].put((tag, 0, STARTED))
-    return detect_inputs([path], _detectors, options, _Reporter(tag), _skipped)
+    files, errors = expand([path])
+    outcomes = [detect_one(file, _detectors, options, _frames_of(tag)) for file in files]
+    return gather(outcomes, errors, _detectors, _skipped, options)
 
 
 def _one(path: Path, options: DetectOptions) -> FileReport | FileError:
-    from fauxlab.detection.run import FileError, detect_file, examine_error
-
-    try:
-        media_kind(path)  # a file found in a folder is checked only now
-        report = detect_file(path, _detectors, options)
-    except FauxlabError as exc:
-        return FileError(path, examine_error(path, exc))
-    return report if options.figures else _undrawn(report)
+    outcome = detect_one(path, _detectors, options)
+    if isinstance(outcome, FileError) or options.figures:
+        return outcome
+    return _undrawn(outcome)
 
 
 def _undrawn(report: FileReport) -> FileReport:

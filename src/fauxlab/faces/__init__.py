@@ -2,8 +2,8 @@
 
 from fauxlab.faces.align import Alignment, align, paste, warp
 from fauxlab.faces.detect import BACKEND_NAMES, make_backend
+from fauxlab.faces.embedding import FaceEmbedder, distance, same_person
 from fauxlab.faces.extract import ExtractSettings, ExtractSummary, extract_faces, read_index
-from fauxlab.faces.identity import FaceEmbedder, distance, same_person
 from fauxlab.faces.mask import eyes_mask, face_mask, feather, mouth_mask
 from fauxlab.faces.pipeline import (
     FaceOptions,

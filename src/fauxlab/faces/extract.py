@@ -64,14 +64,17 @@ class _Index:
         self.face_ids: set[str] = set()
         self.done_sources: set[str] = set()
         if folder.exists() and not folder.is_dir():
-            raise OutputExistsError(f"{folder}: is a file; --out must be a folder")
+            raise OutputExistsError(
+                f"{folder}: is a file; `out` must be a folder", settings=["out"]
+            )
         if self.path.exists():
             self._load(settings)
         else:
             if folder.exists() and any(folder.iterdir()):
                 raise OutputExistsError(
                     f"{folder}: exists and is not a fauxlab faces folder (no {INDEX_NAME}); "
-                    "choose an empty or new --out"
+                    "choose an empty or new `out`",
+                    settings=["out"],
                 )
             folder.mkdir(parents=True, exist_ok=True)
             self.append({"type": "settings", **asdict(settings)})
@@ -95,7 +98,8 @@ class _Index:
                 if saved != asdict(settings):
                     raise FauxlabError(
                         f"{self.path.parent} was made with {saved}; this run asks for "
-                        f"{asdict(settings)}. Use those options to resume, or another --out"
+                        f"{asdict(settings)}. Use those options to resume, or another `out`",
+                        settings=["out"],
                     )
             elif kind == "face":
                 self.face_ids.add(record["id"])

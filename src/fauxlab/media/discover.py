@@ -129,3 +129,13 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
             found.append(path)
     unique: dict[Path, None] = dict.fromkeys(p.resolve() for p in found)
     return list(unique)
+
+
+def image_files(folder: Path) -> list[Path]:
+    """Every image under `folder` (recursively, by suffix), sorted; none is an error."""
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder of images")
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise InputError(f"{folder}: no JPEG, PNG, WebP or BMP images found")
+    return files

@@ -64,7 +64,8 @@ def read_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> RGBImage:
         if width * height > max_pixels:
             raise MediaTooLargeError(
                 f"{path}: {width}x{height} pixels exceeds the limit of {max_pixels:,} "
-                "(raise it with --max-pixels if you trust this file)"
+                "(raise `max_pixels` if you trust this file)",
+                settings=["max_pixels"],
             )
         try:
             image.load()
@@ -98,3 +99,15 @@ def write_image(path: Path, rgb: RGBImage, *, overwrite: bool = False, quality: 
     finally:
         partial.unlink(missing_ok=True)
     return path
+
+
+def centre_square(image: RGBImage, size: int) -> RGBImage:
+    """The largest centred square of `image`, resized (Lanczos) to size x size."""
+    h, w = image.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    crop = image[top : top + side, left : left + side]
+    if side == size:
+        return np.ascontiguousarray(crop)
+    resized = Image.fromarray(crop).resize((size, size), Image.Resampling.LANCZOS)
+    return np.array(resized, dtype=np.uint8)

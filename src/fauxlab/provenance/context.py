@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fauxlab.config import fauxlab_home
-from fauxlab.provenance.identity import SigningIdentity
 from fauxlab.provenance.ledger import Ledger
+from fauxlab.provenance.signing import SigningIdentity
 
 
 @dataclass(frozen=True)

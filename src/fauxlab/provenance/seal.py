@@ -29,9 +29,9 @@ from fauxlab.media.images import RGBImage
 from fauxlab.provenance import watermark
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.credentials import Claim, Ingredient, sign
-from fauxlab.provenance.identity import SigningIdentity
 from fauxlab.provenance.ledger import EntryData, GeneratorInfo, Ledger
 from fauxlab.provenance.phash import pdq_hex, video_pdq
+from fauxlab.provenance.signing import SigningIdentity
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 VIDEO_SUFFIXES = (".mp4",)

@@ -17,7 +17,6 @@ from fauxlab.media.images import RGBImage
 from fauxlab.provenance import watermark
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.credentials import CredentialReport, read
-from fauxlab.provenance.identity import SigningIdentity
 from fauxlab.provenance.ledger import (
     Ledger,
     LedgerEntry,
@@ -25,6 +24,7 @@ from fauxlab.provenance.ledger import (
     verify_inclusion_proof,
 )
 from fauxlab.provenance.phash import pdq_hex, video_pdq
+from fauxlab.provenance.signing import SigningIdentity
 
 NEAR_DISTANCE = 31  # PDQ's near-duplicate threshold, of 256 bits
 LedgerStatus = Literal["exact", "watermark", "near", "none", "no-ledger"]

@@ -1,1 +1,1 @@
-"""How deepfakes are made: GANs (and later face swap). Every output is sealed."""
+"""How deepfakes are made: GANs (`gan`) and face swap (`faceswap`). Every output is sealed."""

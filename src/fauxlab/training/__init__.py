@@ -8,6 +8,7 @@ from fauxlab.training.checkpoint import (
     save_checkpoint,
     save_weights,
 )
+from fauxlab.training.loop import Every, Hooks, Progress, Tick, fit
 from fauxlab.training.run import (
     Budget,
     MetricsLog,
@@ -19,8 +20,13 @@ from fauxlab.training.run import (
 __all__ = [
     "Budget",
     "Checkpoint",
+    "Every",
+    "Hooks",
     "MetricsLog",
+    "Progress",
+    "Tick",
     "choose_device",
+    "fit",
     "has_checkpoint",
     "interruptible",
     "load_checkpoint",

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,41 +25,26 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from fauxlab.errors import ModelError
-from fauxlab.fileio import sha256_file
+from fauxlab.fileio import durable_output, sha256_file, write_durably
 
 LATEST = "latest.json"
 KEEP = 2  # the newest checkpoints kept on disk
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-    try:
-        with partial.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+    """`path` holds its old content or all of `data`, even after a crash."""
+    write_durably(path, data)
 
 
 def save_weights(
     path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None
 ) -> str:
     """Write tensors as safetensors atomically; returns the file's SHA-256."""
-    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        contiguous = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
+    contiguous = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
+    with durable_output(path) as partial:
         save_file(contiguous, str(partial), metadata=metadata)
-        with partial.open("rb+") as handle:
-            os.fsync(handle.fileno())
         digest = sha256_file(partial)
-        partial.replace(path)
-        return digest
-    finally:
-        partial.unlink(missing_ok=True)
+    return digest
 
 
 def load_weights(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:

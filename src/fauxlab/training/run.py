@@ -16,13 +16,17 @@ from typing import Any
 import numpy as np
 import torch
 
+from fauxlab.errors import SettingError
+
 
 def choose_device(preference: str = "auto") -> torch.device:
     """ "auto": CUDA when present, else CPU; or "cpu" / "cuda" explicitly."""
     if preference == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if preference == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda asked for, but no CUDA device is available")
+        raise SettingError(
+            "`device` cuda asked for, but no CUDA device is available", settings=["device"]
+        )
     return torch.device(preference)
 
 
@@ -106,3 +110,23 @@ def interruptible() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def lr_scale(fraction: float, decay_share: float) -> float:
+    """1 until the last `decay_share` of the budget, then falling linearly to 0 at its end:
+    with a constant rate the last step's weights wander around the minimum, and a short
+    run is judged on exactly those weights."""
+    if decay_share <= 0 or fraction <= 1 - decay_share:
+        return 1.0
+    return max(0.0, (1 - fraction) / decay_share)
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether torch ran out of memory: CUDA's OutOfMemoryError, or the RuntimeError the
+    CPU allocator ("can't allocate memory") and other backends ("out of memory") raise."""
+    if isinstance(exc, torch.OutOfMemoryError | MemoryError):
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text
+    )

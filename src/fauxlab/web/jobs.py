@@ -20,24 +20,25 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fauxlab.detection.analysed import AnalysisOptions
-from fauxlab.detection.pool import (
+from fauxlab.detection import (
     STARTED,
+    AnalysisOptions,
+    DetectOptions,
+    DetectRun,
     ProgressEvent,
     one_thread_per_worker,
+    render,
     run_one,
     start_worker,
+    to_document,
 )
-from fauxlab.detection.report.document import to_document
-from fauxlab.detection.report.html import render
-from fauxlab.detection.run import DetectOptions, DetectRun
 from fauxlab.web.settings import ServeSettings
 from fauxlab.web.store import AnalysisStore
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
 
-    from fauxlab.detection.builtin import DetectorRecipe
+    from fauxlab.detection import DetectorRecipe
 
 log = logging.getLogger("fauxlab.web")
 SECONDS_PER_JOB = 10  # a rough guess for Retry-After: a photo takes ~1 s, a clip ~15 s

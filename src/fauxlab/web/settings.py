@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fauxlab.detection.builtin import DetectorRecipe
+from fauxlab.detection import DetectorRecipe
 from fauxlab.provenance.context import Provenance
 
 MB = 1024 * 1024

@@ -8,8 +8,8 @@ from typing import Any
 
 from fauxlab import __version__
 from fauxlab.detection.evidence import Evidence, Verdict, edits_summary
+from fauxlab.detection.onefile import DetectRun, FaceBox, FileReport, TimelinePoint
 from fauxlab.detection.report.schema import SCHEMA_ID
-from fauxlab.detection.run import DetectRun, FaceBox, FileReport, TimelinePoint
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from fauxlab import __version__
 from fauxlab.detection.evidence import Evidence, Verdict, edits_summary
+from fauxlab.detection.onefile import DetectRun, FileReport
+from fauxlab.detection.registry import about as detector_about
 from fauxlab.detection.report.figures import timeline_png
-from fauxlab.detection.run import DetectRun, FileReport
 from fauxlab.fileio import atomic_output
 
 _STYLE = """
@@ -42,19 +43,6 @@ li{margin:.5rem 0}.muted{color:#666}.help{background:#f6f6f6;padding:.6rem 1.2re
 border-radius:6px}
 """
 
-ABOUT = {
-    "provenance": "looked for fauxlab's own marks: an invisible watermark, signed content "
-    "credentials (C2PA) and an entry in its transparency ledger.",
-    "learned": "a neural network trained to spot the blending boundary of a pasted face "
-    "looked at each face.",
-    "spectrum": "looked at the whole picture's frequency spectrum for the regular patterns "
-    "image generators leave.",
-    "generated": "an image-recognition network, with a small classifier trained on our own "
-    "GAN pictures against photographs, judged whether the whole picture was generated.",
-    "temporal": "followed the main face over time for a flickering seam, jittering "
-    "landmarks, a wandering identity and skin colour drifting against the forehead and neck, "
-    "each against what real clips show.",
-}
 _HEADLINE = {
     Verdict.FAKE: "Fake",
     Verdict.REAL: "No sign of manipulation",
@@ -96,7 +84,7 @@ def moved(item: Evidence, contributions: dict[str, float | None]) -> str:
 
 
 def _evidence(item: Evidence, contributions: dict[str, float | None]) -> str:
-    about = ABOUT.get(item.detector, "")
+    about = detector_about(item.detector)
     what = f" <span class='muted'>({_e(about)})</span>" if about else ""
     decisive = " &middot; <b>decisive</b>" if item.decisive else ""
     figures = "".join(_figure(f.png, "image/png", f.caption, 360) for f in item.figures)

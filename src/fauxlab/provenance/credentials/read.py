@@ -21,7 +21,7 @@ from fauxlab.provenance.credentials.claim import (
     assertions_by_label,
     claim_from_manifest,
 )
-from fauxlab.provenance.identity import SigningIdentity
+from fauxlab.provenance.signing import SigningIdentity
 
 _VALID_STATES = frozenset({"Valid", "Trusted"})
 _UNTRUSTED = "signingCredential.untrusted"  # says who signed, not whether the file is intact

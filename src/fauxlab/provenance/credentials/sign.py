@@ -20,7 +20,7 @@ from fauxlab.provenance.credentials._native import (
     sign_stream,
 )
 from fauxlab.provenance.credentials.claim import Claim, Ingredient
-from fauxlab.provenance.identity import SigningIdentity
+from fauxlab.provenance.signing import SigningIdentity
 
 
 class CredentialsError(FauxlabError):

@@ -1,6 +1,11 @@
-"""Transparency ledger: an RFC 6962 Merkle log whose proofs any CT verifier can check."""
+"""Transparency ledger: an RFC 6962 Merkle log whose proofs any CT verifier can check.
 
-from fauxlab.provenance.ledger.cache import MerkleTreeCache
+The public face: the `Ledger` store and its entries, signed tree heads and their keys,
+inclusion and consistency proofs and their verifiers, exports, the integrity check, and
+the errors. The Merkle arithmetic itself (hashing, proof building, RFC 9162 verifiers)
+is in `fauxlab.provenance.ledger.merkle` for anyone who needs the bytes.
+"""
+
 from fauxlab.provenance.ledger.check import CheckProblem, CheckReport
 from fauxlab.provenance.ledger.entries import EntryData, GeneratorInfo, LedgerEntry
 from fauxlab.provenance.ledger.errors import (
@@ -24,40 +29,19 @@ from fauxlab.provenance.ledger.heads import (
     raw_public_key,
     verify_head,
 )
-from fauxlab.provenance.ledger.merkle import (
-    EMPTY_ROOT,
-    HASH_SIZE,
-    LEAF_PREFIX,
-    NODE_PREFIX,
-    PerfectNode,
-    SubtreeRoot,
-    consistency_proof,
-    consistency_proof_from,
-    inclusion_proof,
-    inclusion_proof_from,
-    leaf_hash,
-    node_hash,
-    root_from_leaf_hashes,
-    split_point,
-    subtree_root_from_perfect,
-    verify_consistency,
-    verify_inclusion,
-)
 from fauxlab.provenance.ledger.neardup import NearMatch
 from fauxlab.provenance.ledger.proofs import (
     ConsistencyProof,
     InclusionProof,
     verify_consistency_proof,
+    verify_consistency_proof_between_trusted_heads,
     verify_inclusion_proof,
+    verify_inclusion_proof_under_trusted_head,
 )
 from fauxlab.provenance.ledger.store import Ledger
 from fauxlab.provenance.ledger.transfer import VerifyResult, verify_export
 
 __all__ = [
-    "EMPTY_ROOT",
-    "HASH_SIZE",
-    "LEAF_PREFIX",
-    "NODE_PREFIX",
     "CheckProblem",
     "CheckReport",
     "ConsistencyProof",
@@ -76,30 +60,18 @@ __all__ = [
     "LedgerLockedError",
     "LedgerRequestError",
     "LedgerVersionError",
-    "MerkleTreeCache",
     "NearMatch",
-    "PerfectNode",
     "SignedTreeHead",
-    "SubtreeRoot",
     "VerifyResult",
     "WatermarkCollisionError",
-    "consistency_proof",
-    "consistency_proof_from",
     "default_key_path",
-    "inclusion_proof",
-    "inclusion_proof_from",
-    "leaf_hash",
     "load_or_create_signing_key",
     "load_signing_key",
-    "node_hash",
     "raw_public_key",
-    "root_from_leaf_hashes",
-    "split_point",
-    "subtree_root_from_perfect",
-    "verify_consistency",
     "verify_consistency_proof",
+    "verify_consistency_proof_between_trusted_heads",
     "verify_export",
     "verify_head",
-    "verify_inclusion",
     "verify_inclusion_proof",
+    "verify_inclusion_proof_under_trusted_head",
 ]

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from fauxlab.config import fauxlab_home, private_dir
+from fauxlab.fileio import write_durably
 from fauxlab.provenance.ledger.entries import utc_timestamp
 from fauxlab.provenance.ledger.errors import LedgerKeyError
 from fauxlab.provenance.ledger.merkle import HASH_SIZE
@@ -180,20 +179,5 @@ def load_or_create_signing_key(path: Path | None = None) -> Ed25519PrivateKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(partial, path)
-        except FileExistsError:
-            pass  # another process created it first: use that one
-        except OSError:  # no hard links on this file system
-            if not path.exists():
-                partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_durably(path, pem, private=True, keep_existing=True)  # another process may win
     return load_signing_key(path)

@@ -145,23 +145,6 @@ def consistency_proof_from(subtree_root: SubtreeRoot, old_size: int, new_size: i
     return path
 
 
-def _list_source(leaf_hashes: Sequence[bytes], tree_size: int) -> SubtreeRoot:
-    """Subtree roots recomputed from the leaves: O(n) per proof, for small trees and tests."""
-    if tree_size > len(leaf_hashes):
-        raise ValueError(f"tree size {tree_size} exceeds the {len(leaf_hashes)} leaves given")
-    return lambda start, end: root_from_leaf_hashes(leaf_hashes[start:end])
-
-
-def inclusion_proof(leaf_hashes: Sequence[bytes], index: int, tree_size: int) -> list[bytes]:
-    """Audit path for leaf `index` in the tree over `leaf_hashes[:tree_size]`."""
-    return inclusion_proof_from(_list_source(leaf_hashes, tree_size), index, tree_size)
-
-
-def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int, new_size: int) -> list[bytes]:
-    """Consistency proof between two sizes of the tree over `leaf_hashes`."""
-    return consistency_proof_from(_list_source(leaf_hashes, new_size), old_size, new_size)
-
-
 def _all_hashes(*hashes: bytes) -> bool:
     return all(isinstance(h, bytes) and len(h) == HASH_SIZE for h in hashes)
 

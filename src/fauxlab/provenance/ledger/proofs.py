@@ -78,19 +78,27 @@ def _hashes(hexes: tuple[str, ...]) -> list[bytes] | None:
         return None
 
 
-def _trusted(head: SignedTreeHead, public_key: bytes | None) -> bool:
-    return public_key is None or verify_head(head, public_key)
+def _key_required(public_key: object, instead: str) -> None:
+    if not isinstance(public_key, bytes):
+        raise TypeError(
+            f"a public key is required to check the head's signature; {instead} checks "
+            "the proof alone, for a head the caller already trusts"
+        )
 
 
-def verify_inclusion_proof(
-    proof: InclusionProof, head: SignedTreeHead, public_key: bytes | None = None
-) -> bool:
+def verify_inclusion_proof(proof: InclusionProof, head: SignedTreeHead, public_key: bytes) -> bool:
+    """True if `head` is signed by `public_key` and the proof's entry is at `proof.index`
+    under its root; never raises on bad input (a missing key is refused with TypeError)."""
+    _key_required(public_key, "verify_inclusion_proof_under_trusted_head")
+    return verify_head(head, public_key) and verify_inclusion_proof_under_trusted_head(proof, head)
+
+
+def verify_inclusion_proof_under_trusted_head(proof: InclusionProof, head: SignedTreeHead) -> bool:
     """True if the proof's entry is at `proof.index` under `head`'s root; never raises.
 
-    With `public_key`, the head's signature is checked too; without it, the caller
-    must already trust `head` (for example from `verify_head`).
-    """
-    if proof.tree_size != head.tree_size or not _trusted(head, public_key):
+    The head's signature is NOT checked: the caller must already trust `head` (for
+    example from `verify_head`)."""
+    if proof.tree_size != head.tree_size:
         return False
     try:
         data = proof.entry_json.encode("utf-8")
@@ -110,15 +118,23 @@ def verify_consistency_proof(
     proof: ConsistencyProof,
     old_head: SignedTreeHead,
     new_head: SignedTreeHead,
-    public_key: bytes | None = None,
+    public_key: bytes,
+) -> bool:
+    """True if both heads are signed by `public_key` and `old_head`'s tree is a prefix of
+    `new_head`'s; never raises on bad input (a missing key is refused with TypeError)."""
+    _key_required(public_key, "verify_consistency_proof_between_trusted_heads")
+    if not (verify_head(old_head, public_key) and verify_head(new_head, public_key)):
+        return False
+    return verify_consistency_proof_between_trusted_heads(proof, old_head, new_head)
+
+
+def verify_consistency_proof_between_trusted_heads(
+    proof: ConsistencyProof, old_head: SignedTreeHead, new_head: SignedTreeHead
 ) -> bool:
     """True if `old_head`'s tree is a prefix of `new_head`'s; never raises.
 
-    With `public_key`, both heads' signatures are checked too.
-    """
+    The heads' signatures are NOT checked: the caller must already trust both."""
     if (proof.old_size, proof.new_size) != (old_head.tree_size, new_head.tree_size):
-        return False
-    if not (_trusted(old_head, public_key) and _trusted(new_head, public_key)):
         return False
     path = _hashes(proof.path)
     try:

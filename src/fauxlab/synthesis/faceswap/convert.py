@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from fauxlab.errors import InputError, NoFaceError, OutputExistsError
+from fauxlab.errors import InputError, NoFaceError, OutputExistsError, SettingError
 from fauxlab.faces import Face, FaceOptions, align, face_mask, faces_in_image, feather, paste, warp
 from fauxlab.faces.landmarks import Points
 from fauxlab.faces.pipeline import faces_in_video
@@ -84,9 +84,11 @@ class Swapper:
         interpolation: int = DEFAULT_RESAMPLING,
     ) -> None:
         if to not in ("a", "b"):
-            raise InputError(f"--to must be a or b, got {to!r}")
+            raise SettingError(f"`to` must be a or b, got {to!r}", settings=["to"])
         if not 0.0 <= sharpen <= 4.0:
-            raise InputError(f"--sharpen must be between 0 and 4, got {sharpen}")
+            raise SettingError(
+                f"`sharpen` must be between 0 and 4, got {sharpen}", settings=["sharpen"]
+            )
         self.run, self.to, self.feather_ratio = run, to, feather_ratio
         self.flip_average, self.sharpen, self.interpolation = flip_average, sharpen, interpolation
 

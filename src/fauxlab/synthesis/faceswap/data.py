@@ -141,7 +141,8 @@ def load_faceset(folder: Path, size: int | None = None, min_faces: int = MIN_FAC
     if size > extracted:
         raise InputError(
             f"{folder}: crops are {extracted} px, smaller than the training size {size}; "
-            f"train with --size {extracted} or extract again with --size {size} or more"
+            f"train with `size` {extracted} or extract again with `size` {size} or more",
+            settings=["size"],
         )
     scale = size / extracted
     images, masks, points, files = [], [], [], []
@@ -182,5 +183,6 @@ def check_pair(a: FaceSet, b: FaceSet) -> None:
     if a.margin != b.margin:
         raise InputError(
             f"faces framed differently: {a.folder} has margin {a.margin}, {b.folder} has "
-            f"margin {b.margin}; extract both identities with the same --margin"
+            f"margin {b.margin}; extract both identities with the same `margin`",
+            settings=["margin"],
         )

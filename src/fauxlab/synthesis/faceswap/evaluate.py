@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from fauxlab.errors import NoFaceError
 from fauxlab.faces import Face, FaceEmbedder, FaceOptions, align, faces_in_file
-from fauxlab.faces.identity import Embedding
+from fauxlab.faces.embedding import Embedding
 from fauxlab.faces.landmarks import LEFT_EYE, RIGHT_EYE, eye_aspect_ratio, mouth_aspect_ratio
 from fauxlab.faces.types import box_of
 from fauxlab.synthesis.faceswap.data import FaceSet, load_faceset

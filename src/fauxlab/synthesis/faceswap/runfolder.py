@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from torch import Tensor
 
 from fauxlab.errors import ModelError, OutputExistsError
-from fauxlab.fileio import sha256_file
+from fauxlab.fileio import sha256_file, write_durably
 from fauxlab.provenance.seal import ModelInfo
 from fauxlab.synthesis.faceswap.guide import CHANNELS, GuideTransfer, measure, normalise
 from fauxlab.synthesis.faceswap.models import SwapModel
@@ -54,20 +54,18 @@ class RunInfo:
 
 
 def write_run_info(folder: Path, info: RunInfo) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / RUN_FILE
-    partial = path.with_name(f".{RUN_FILE}.partial")
-    partial.write_text(json.dumps(info.to_dict(), indent=2))
-    partial.replace(path)
+    write_durably(folder / RUN_FILE, json.dumps(info.to_dict(), indent=2).encode())
 
 
 def new_run_folder(folder: Path) -> None:
     """Refuse to train over anything already there (a run is continued with --resume)."""
     if folder.exists() and not folder.is_dir():
-        raise OutputExistsError(f"{folder}: is a file; --out must be a folder")
+        raise OutputExistsError(f"{folder}: is a file; `out` must be a folder", settings=["out"])
     if folder.exists() and any(folder.iterdir()):
-        hint = " (a swap run: add --resume to continue it)" if (folder / RUN_FILE).exists() else ""
-        raise OutputExistsError(f"{folder}: already exists and is not empty{hint}")
+        hint = " (a swap run: add `resume` to continue it)" if (folder / RUN_FILE).exists() else ""
+        raise OutputExistsError(
+            f"{folder}: already exists and is not empty{hint}", settings=["resume"]
+        )
 
 
 def read_run_info(folder: Path) -> RunInfo:

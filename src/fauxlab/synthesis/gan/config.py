@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from fauxlab.errors import SettingError
 from fauxlab.synthesis.gan.augment import POLICIES
 from fauxlab.synthesis.gan.losses import LOSS_NAMES, LossName
 from fauxlab.synthesis.gan.models import Architecture, ModelName, default_architecture
@@ -50,7 +51,7 @@ class TrainConfig:
         if self.loss not in LOSS_NAMES:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSS_NAMES)}")
         if self.batch < 2:
-            raise ValueError(f"--batch must be at least 2, got {self.batch}")
+            raise SettingError(f"`batch` must be at least 2, got {self.batch}", settings=["batch"])
         for name in ("log_every", "sample_every", "checkpoint_every", "r1_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")

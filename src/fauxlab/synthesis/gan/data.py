@@ -10,45 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import torch
-from PIL import Image
 
-from fauxlab.datasplit import split_held_out
-from fauxlab.errors import FauxlabError, InputError
-from fauxlab.media import read_image
-from fauxlab.media.images import RGBImage
-
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
-
-
-def image_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        raise InputError(f"{folder}: not a folder of images")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise InputError(f"{folder}: no JPEG, PNG, WebP or BMP images found")
-    return files
-
-
-def split_files(files: list[Path], holdout: int) -> tuple[list[Path], list[Path]]:
-    """(training, held-out): `holdout` files, chosen by `fauxlab.datasplit`, are never
-    trained on, so the metrics compare a generator with real images it has not seen."""
-    if holdout < 0:
-        raise InputError(f"--holdout must be 0 or more, got {holdout}")
-    if holdout and holdout >= len(files):
-        raise InputError(f"--holdout {holdout} leaves no training images of {len(files)}")
-    return split_held_out(files, holdout)
-
-
-def _square(image: RGBImage, size: int) -> RGBImage:
-    h, w = image.shape[:2]
-    side = min(h, w)
-    top, left = (h - side) // 2, (w - side) // 2
-    crop = Image.fromarray(image[top : top + side, left : left + side])
-    if side != size:
-        crop = crop.resize((size, size), Image.Resampling.LANCZOS)
-    return np.array(crop, dtype=np.uint8)
+from fauxlab.datasplit import split_files
+from fauxlab.errors import FauxlabError, InputError, SettingError
+from fauxlab.media import centre_square, image_files, read_image
 
 
 def load_images(
@@ -69,7 +35,7 @@ def load_images(
     count = skipped = 0
     for i, path in enumerate(files):
         try:
-            pixels = _square(read_image(path), size)
+            pixels = centre_square(read_image(path), size)
         except FauxlabError:
             skipped += 1
             continue
@@ -90,7 +56,9 @@ class Batches:
 
     def __init__(self, images: torch.Tensor, batch: int, rng: torch.Generator) -> None:
         if batch > images.shape[0]:
-            raise InputError(f"--batch {batch} is larger than the {images.shape[0]} images")
+            raise SettingError(
+                f"`batch` {batch} is larger than the {images.shape[0]} images", settings=["batch"]
+            )
         self.images, self.batch, self.rng = images, batch, rng
         self.order = torch.randperm(images.shape[0], generator=rng)
         self.cursor = 0

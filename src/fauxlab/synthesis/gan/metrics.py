@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,9 @@ from fauxlab.backbones.lite0 import Lite0Features
 from fauxlab.errors import InputError
 from fauxlab.synthesis.gan.data import load_images
 from fauxlab.synthesis.gan.sample import LoadedGenerator, load_generator
+from fauxlab.training.loop import Progress, Tick
 
 Features = NDArray[np.float64]
-Progress = Callable[[str, int, int], None]
 
 # Lite0 was trained at 224 px; our images are 32-128 px and are enlarged either way. On this
 # 2-core CPU 224 px costs 4.4x the time of 128 px (6 against 27 img/s on one thread), so an
@@ -198,7 +197,7 @@ def image_features(
     for start in range(0, images.shape[0], 64):
         parts.append(extractor.features(images[start : start + 64]))
         if progress is not None:
-            progress("features", min(start + 64, images.shape[0]), images.shape[0])
+            progress(Tick("features", min(start + 64, images.shape[0]), images.shape[0]))
     features: Features = torch.cat(parts).numpy()
     return features
 
@@ -287,8 +286,9 @@ def held_out_folder(run: Path) -> tuple[Path, int]:
         raise InputError(f"{config_path}: not a GAN run's config ({exc})") from exc
     if holdout < MIN_IMAGES:
         raise InputError(
-            f"{run}: trained with --holdout {holdout}, fewer than the {MIN_IMAGES} held-out "
-            "images the metrics need; pass DATA_DIR or train with --holdout 1000"
+            f"{run}: trained with `holdout` {holdout}, fewer than the {MIN_IMAGES} held-out "
+            "images the metrics need; pass DATA_DIR or train with `holdout` 1000",
+            settings=["holdout"],
         )
     return folder, holdout
 
@@ -316,7 +316,7 @@ def real_images(
 
     def loading(done: int, total: int) -> None:
         if progress is not None:
-            progress("loading real images", done, total)
+            progress(Tick("loading real images", done, total))
 
     images, _ = load_images(folder, size, None, loading, holdout, held_out=held_out)
     source = f"{folder} ({holdout} held out)" if held_out else str(folder)

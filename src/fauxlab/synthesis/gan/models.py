@@ -15,6 +15,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from fauxlab.errors import SettingError
+
 ModelName = Literal["dcgan", "fauxlab"]
 MODEL_NAMES: tuple[ModelName, ...] = ("dcgan", "fauxlab")
 FAUXLAB_SIZES = (32, 64, 128)
@@ -45,7 +47,10 @@ class Architecture:
                 f"unknown model {self.model!r}; choose one of {', '.join(MODEL_NAMES)}"
             )
         if self.model == "dcgan" and self.size != 64:
-            raise ValueError(f"dcgan is the 64x64 architecture; --size {self.size} is not possible")
+            raise SettingError(
+                f"dcgan is the 64x64 architecture; `size` {self.size} is not possible",
+                settings=["size"],
+            )
         if self.model == "fauxlab" and self.size not in FAUXLAB_SIZES:
             sizes = ", ".join(map(str, FAUXLAB_SIZES))
             raise ValueError(f"fauxlab model sizes are {sizes}; got {self.size}")

@@ -13,8 +13,10 @@ import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import torch
 from safetensors.torch import save
@@ -88,6 +90,36 @@ class LoadedGenerator:
     def latents(self, n: int, seed: int) -> torch.Tensor:
         rng = torch.Generator().manual_seed(seed)
         return torch.randn(n, self.arch.z_dim, generator=rng)
+
+
+SAMPLE_BATCH = 64
+
+
+@dataclass(frozen=True)
+class GeneratorSampler:
+    """A trained generator as a source of training fakes: `draw(count, seed)` gives the
+    same images for the same seed, in batches, without touching the disk. The generator
+    (`source`: a shipped name, a run or a .safetensors file) loads when first used."""
+
+    source: str
+
+    @cached_property
+    def generator(self) -> LoadedGenerator:
+        return load_generator(self.source)
+
+    @property
+    def name(self) -> str:
+        path = Path(self.source)
+        return path.parent.name if path.name == GENERATOR_FILE else path.stem
+
+    def draw(self, count: int, seed: int) -> Iterator[RGB]:
+        latents = self.generator.latents(count, seed)
+        for start in range(0, count, SAMPLE_BATCH):
+            yield from self.generator.generate(latents[start : start + SAMPLE_BATCH])
+
+    def describe(self) -> dict[str, Any]:
+        g = self.generator
+        return {"generator": self.source, "step": g.step, "sha256": g.sha256}
 
 
 def load_generator(source: str | Path) -> LoadedGenerator:

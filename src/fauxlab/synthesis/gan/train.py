@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from fauxlab.errors import InputError, OutputExistsError
+from fauxlab.errors import InputError, OutputExistsError, SettingError
 from fauxlab.media import Frame, read_image, write_image
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.seal import ModelInfo, seal_image, seal_video
@@ -42,17 +42,15 @@ from fauxlab.training import (
     MetricsLog,
     choose_device,
     has_checkpoint,
-    interruptible,
     load_checkpoint,
     save_checkpoint,
     seed_everything,
 )
 from fauxlab.training.checkpoint import write_atomic
+from fauxlab.training.loop import Every, Hooks, Losses, Progress, Tick, fit
 
 GRID_LATENTS = 64
 CHECKPOINT_SECONDS = 600.0  # also checkpoint every ten minutes, whatever the step count
-
-Progress = Callable[[str, int, dict[str, float]], None]
 
 
 @dataclass(frozen=True)
@@ -209,11 +207,12 @@ def check_resume_options(
     for name, value_of in RESUME_OPTIONS.items():
         kept = value_of(saved)
         if name in given and kept != value_of(asked):
-            differing.append(f"--{name} {'all' if kept is None else kept}")
+            differing.append(f"`{name}` {'all' if kept is None else kept}")
     if differing:
-        raise InputError(
-            f"{run}: --resume continues the saved run, which has {', '.join(differing)}; "
-            "drop the differing options or start a new run with another --out"
+        raise SettingError(
+            f"{run}: `resume` continues the saved run, which has {', '.join(differing)}; "
+            "drop the differing options or start a new run with another `out`",
+            settings=["resume", "out", *RESUME_OPTIONS],
         )
 
 
@@ -227,13 +226,16 @@ def prepare_run(
     config_path = run / "config.json"
     if resume:
         if not config_path.is_file():
-            raise InputError(f"{run}: nothing to resume (no config.json); drop --resume")
+            raise SettingError(
+                f"{run}: nothing to resume (no config.json); drop `resume`", settings=["resume"]
+            )
         saved = TrainConfig.from_dict(json.loads(config_path.read_text()))
         check_resume_options(run, saved, config, given)
         return saved
     if run.exists() and any(run.iterdir()):
         raise OutputExistsError(
-            f"{run}: already exists; pass --resume to continue it, or choose another --out"
+            f"{run}: already exists; pass `resume` to continue it, or choose another `out`",
+            settings=["resume", "out"],
         )
     run.mkdir(parents=True, exist_ok=True)
     write_atomic(config_path, json.dumps(config.to_dict(), indent=2).encode())
@@ -294,6 +296,8 @@ def train(
     config = prepare_run(run, config, resume, given)
     try:
         config.check()
+    except SettingError:
+        raise  # already says which setting
     except ValueError as exc:
         raise InputError(str(exc)) from exc
     checkpoints = run / "checkpoints"
@@ -303,7 +307,7 @@ def train(
 
     def loading(done: int, total: int) -> None:
         if progress is not None:
-            progress("loading images", done, {"total": float(total)})
+            progress(Tick("loading images", done, total))
 
     images, _ = load_images(
         Path(config.data_dir), config.arch.size, config.image_limit, loading, config.holdout
@@ -314,49 +318,51 @@ def train(
         trainer.restore(checkpoint.step, checkpoint.tensors, checkpoint.state)
         metrics.truncate_after(checkpoint.step)
     outputs = _Outputs(run, trainer, provenance)
-    start_step, last_save = trainer.step, time.monotonic()
-    window: list[dict[str, float]] = []
+    start_step = trainer.step
+    window: list[Losses] = []
     window_start = time.monotonic()
 
-    def save() -> None:
-        info = {"config": config.to_dict(), "images_seen": trainer.step * config.batch}
-        save_checkpoint(checkpoints, trainer.step, trainer.tensors(), trainer.state(), info)
+    def one_step() -> tuple[int, Losses]:
+        losses = trainer.train_step()
+        window.append(losses)
+        return trainer.step, losses
+
+    def log(step: int) -> None:
+        nonlocal window, window_start
+        seconds = time.monotonic() - window_start
+        record: dict[str, float] = {
+            "step": step,
+            **{k: sum(w[k] for w in window) / len(window) for k in window[0]},
+            "images_per_second": len(window) * config.batch / max(seconds, 1e-9),
+            "time": time.time(),
+        }
+        metrics.append(record)
+        if progress is not None:
+            progress(Tick("training", step, budget.total_steps, record))
+        window, window_start = [], time.monotonic()
+
+    def save(step: int) -> None:
+        info = {"config": config.to_dict(), "images_seen": step * config.batch}
+        save_checkpoint(checkpoints, step, trainer.tensors(), trainer.state(), info)
         outputs.export()
         outputs.curves(metrics.read())
 
-    with interruptible():  # SIGTERM too (kill, schedulers): save, then exit 130
-        try:
-            if trainer.step == 0:
-                outputs.grid()
-            while not budget.done(trainer.step):
-                window.append(trainer.train_step())
-                step = trainer.step
-                if step % config.log_every == 0:
-                    seconds = time.monotonic() - window_start
-                    record: dict[str, float] = {
-                        "step": step,
-                        **{k: sum(w[k] for w in window) / len(window) for k in window[0]},
-                        "images_per_second": len(window) * config.batch / max(seconds, 1e-9),
-                        "time": time.time(),
-                    }
-                    metrics.append(record)
-                    if progress is not None:
-                        progress("training", step, record)
-                    window, window_start = [], time.monotonic()
-                if step % config.sample_every == 0:
-                    outputs.grid()
-                if (
-                    step % config.checkpoint_every == 0
-                    or time.monotonic() - last_save > CHECKPOINT_SECONDS
-                ):
-                    save()
-                    last_save = time.monotonic()
-        except KeyboardInterrupt:
-            save()
-            raise
-        if trainer.step != start_step or checkpoint is None:
-            save()
-        outputs.timelapse()
+    def stop(step: int, error: BaseException | None) -> None:
+        if isinstance(error, KeyboardInterrupt):  # SIGTERM too: save, then exit 130
+            save(step)
+        elif error is None:
+            if step != start_step or checkpoint is None:
+                save(step)
+            outputs.timelapse()
+
+    if trainer.step == 0:
+        outputs.grid()
+    schedule = [
+        Every(log, steps=config.log_every),
+        Every(lambda _: outputs.grid(), steps=config.sample_every),
+        Every(save, steps=config.checkpoint_every, minutes=CHECKPOINT_SECONDS / 60),
+    ]
+    fit(one_step, budget, Hooks(every=schedule, stop=stop), start=trainer.step)
     seconds = budget.elapsed()
     done = trainer.step - start_step
     last = metrics.read()[-1] if metrics.read() else {}

@@ -1,1 +1,0 @@
-"""The learned face-forgery detector: Lite0 trained on self-blended images."""

@@ -1,1 +1,0 @@
-"""Spectral detector: GAN up-sampling traces in an image's power spectrum (Durall et al. 2020)."""
