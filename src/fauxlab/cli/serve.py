@@ -79,6 +79,9 @@ def serve(
     allowed_host: list[str] = typer.Option(
         [], "--allowed-host", help="A host name clients may use besides loopback (repeatable)."
     ),
+    upload_timeout: float = typer.Option(
+        30, "--upload-timeout", help="Seconds an upload may send nothing before it is cut off."
+    ),
     max_connections: int = typer.Option(
         64, "--max-connections", help="Open connections at most; more answer 503."
     ),
@@ -125,6 +128,7 @@ def serve(
         max_pixels=max_pixels,
         max_video_seconds=max_video_seconds,
         keep_days=keep_days,
+        upload_idle_s=upload_timeout,
         allowed_hosts=tuple(dict.fromkeys(h for h in hosts if h)),
     )
     os.umask(0o077)  # uploads, the database and its journals: for this user only

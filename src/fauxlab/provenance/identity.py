@@ -25,6 +25,8 @@ import fcntl
 import hashlib
 import os
 import secrets
+import stat
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -130,10 +132,29 @@ def _read_bytes(path: Path) -> bytes | None:
         raise IdentityError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
 
 
+_warned: set[Path] = set()
+
+
+def _warn_if_shared(path: Path) -> None:
+    """One line on stderr (once per file and process) when others may read a private key:
+    it still loads, since refusing would stop every seal, but the user is told."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO) and path not in _warned:
+        _warned.add(path)
+        sys.stderr.write(
+            f"warning: {path}: this private key is readable by other users (mode "
+            f"{stat.S_IMODE(mode):04o}); run `chmod 600 {path}`\n"
+        )
+
+
 def _load_ec_key(path: Path) -> ec.EllipticCurvePrivateKey | None:
     data = _read_bytes(path)
     if data is None:
         return None
+    _warn_if_shared(path)
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
@@ -150,6 +171,7 @@ def _load_ed25519_key(path: Path) -> Ed25519PrivateKey | None:
     data = _read_bytes(path)
     if data is None:
         return None
+    _warn_if_shared(path)
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:

@@ -7,6 +7,8 @@ Every route answers JSON, or a problem document (RFC 9457) when it cannot; the p
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,7 +30,7 @@ from fauxlab.provenance.ledger import (
 )
 from fauxlab.provenance.ledger.heads import ORIGIN
 from fauxlab.web.jobs import JobFailedError, JobRunner
-from fauxlab.web.problems import ProblemError
+from fauxlab.web.problems import SECURITY_HEADERS, ProblemError
 from fauxlab.web.settings import ServeSettings
 from fauxlab.web.store import AnalysisStore, Status
 from fauxlab.web.uploads import new_id, store_upload
@@ -90,6 +92,21 @@ async def create_analysis(request: Request, file: FilePart) -> Created:
     return Created(id=analysis_id, status=Status.QUEUED.value, url=url, report_url=url + "/report")
 
 
+STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+def report_policy(html: str) -> str:
+    """The page's CSP, but letting the report's own inline stylesheet apply (by its hash:
+    nothing else inline), so the served report renders as the saved one does."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
+        for m in STYLE.findall(html)
+    )
+    return SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "style-src 'self'", f"style-src 'self' {hashes}".rstrip()
+    )
+
+
 def _analysis(request: Request, analysis_id: str) -> Any:
     analysis = _store(request).get(analysis_id)
     if analysis is None:
@@ -120,7 +137,8 @@ def get_report(request: Request, analysis_id: AnalysisId) -> HTMLResponse:
     _done(request, analysis_id)
     found = _store(request).artefact(analysis_id, "report.html")
     assert found is not None
-    return HTMLResponse(found[1].decode())
+    html = found[1].decode()
+    return HTMLResponse(html, headers={"Content-Security-Policy": report_policy(html)})
 
 
 @router.get("/analyses/{analysis_id}/document.json", tags=["analyses"])

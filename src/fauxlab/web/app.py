@@ -19,6 +19,7 @@ from fauxlab.config import private_dir
 from fauxlab.web.api import router
 from fauxlab.web.jobs import JobRunner, QueueFullError
 from fauxlab.web.problems import (
+    SECURITY_HEADERS,
     BodyTooLargeError,
     ProblemError,
     UploadStalledError,
@@ -32,17 +33,6 @@ from fauxlab.web.store import AnalysisStore
 from fauxlab.web.uploads import BodyLimit, declared_too_large
 
 STATIC = Path(str(resources.files("fauxlab.web") / "static"))
-# The page loads nothing from elsewhere; figures come as same-origin PNGs or data: URIs.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
-        "script-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-
-
 UPLOAD_ROUTES = ("/api/analyses", "/api/verify")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 

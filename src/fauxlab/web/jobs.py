@@ -62,6 +62,7 @@ WORKER_PID = -2  # "frames in all" of the event that tells which process took a 
 TICK = 0.5  # how often the supervisor looks at the pool and the clock
 MAX_CRASHES = 2  # a job whose worker died this often fails instead of running again
 PURGE_EVERY = 3600.0
+CRASH_WINDOW, CRASH_LOOP = 300.0, 3  # this many pool restarts this recently: a crash loop
 
 
 def _address_space() -> int:
@@ -223,6 +224,7 @@ class JobRunner:
         self._last_failure = ""
         self._rebuild_error = ""
         self._purged = 0.0
+        self._restarted: list[float] = []  # when the pool was rebuilt (monotonic)
         self._drain = threading.Thread(target=self._drain_events, daemon=True)
         self._drain.start()
         self._supervisor = threading.Thread(target=self._supervise, daemon=True)
@@ -387,6 +389,8 @@ class JobRunner:
             )  # fmt: skip
             return
         log.warning("job %s was interrupted by a dead worker; it runs again", job.id)
+        if job.kind == "analysis":
+            self.store.requeue(job.id, "queued again: its worker process died")
         with self._lock:
             self._retry.append(job)
             self.retried += ran
@@ -478,6 +482,7 @@ class JobRunner:
         with self._lock:
             self._pool, self._generation = new, self._generation + 1
             self.restarts += 1
+            self._restarted.append(time.monotonic())
             self._last_failure = f"the analysis pool was restarted: {why}"
             self._rebuild_error = ""
         old.shutdown(wait=False, cancel_futures=True)
@@ -541,6 +546,12 @@ class JobRunner:
             problems.append(f"the analysis pool is broken ({broken}); it is being restarted")
         if self._rebuild_error:
             problems.append(self._rebuild_error)
+        recent = [t for t in self._restarted if time.monotonic() - t < CRASH_WINDOW]
+        if len(recent) >= CRASH_LOOP:
+            problems.append(
+                f"workers keep dying: the pool was restarted {len(recent)} times in the last "
+                f"{CRASH_WINDOW:.0f} s"
+            )
         if not self._supervisor.is_alive() and not self._closing:
             problems.append("the job supervisor has stopped: dead workers are not replaced")
         if not self._drain.is_alive() and not self._closing:

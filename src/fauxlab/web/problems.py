@@ -11,6 +11,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 PROBLEM_TYPE = "application/problem+json"
+# The page loads nothing from elsewhere; figures come as same-origin PNGs or data: URIs.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+        "script-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 log = logging.getLogger("fauxlab.web")
 
 

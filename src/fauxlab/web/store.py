@@ -206,12 +206,12 @@ class AnalysisStore:
                 (Status.FAILED, time.time(), error, analysis_id),
             )
 
-    def requeue(self, analysis_id: str) -> None:
+    def requeue(self, analysis_id: str, why: str = "queued again after a restart") -> None:
         with self._write() as conn:
             conn.execute(
-                "UPDATE analyses SET status = ?, progress = 0, stage = 'queued again after a "
-                "restart', started = NULL WHERE id = ?",
-                (Status.QUEUED, analysis_id),
+                "UPDATE analyses SET status = ?, progress = 0, stage = ?, started = NULL "
+                "WHERE id = ?",
+                (Status.QUEUED, why, analysis_id),
             )
 
     def problem(self) -> str:
