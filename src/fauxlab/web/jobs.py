@@ -371,6 +371,7 @@ class JobRunner:
 
     def _interrupted(self, job: Job) -> None:
         """Its worker died (or was killed for running too long): queue it again once."""
+        self._wake.set()  # the supervisor replaces the pool now, not at its next tick
         with self._lock:
             ran = self._running.pop(job.id, None) is not None
             timed_out = job.id in self._timed_out
