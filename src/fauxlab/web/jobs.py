@@ -46,6 +46,7 @@ from fauxlab.detection.pool import (
 from fauxlab.detection.report.document import to_document
 from fauxlab.detection.report.html import render
 from fauxlab.detection.run import DetectOptions, DetectRun
+from fauxlab.errors import FauxlabError, MediaTooLargeError
 from fauxlab.media.limits import MediaLimits, set_media_limits
 from fauxlab.web.settings import MB, ServeSettings
 from fauxlab.web.store import AnalysisStore
@@ -358,6 +359,10 @@ class JobRunner:
             self._succeeded(job, future.result())
         elif isinstance(exc, MemoryError):
             self._failed(job, 413, self._too_large())
+        elif isinstance(exc, FauxlabError):  # the file's own fault, said in one line
+            status = 413 if isinstance(exc, MediaTooLargeError) else 422
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self._failed(job, status, scrub(text, job.upload, job.filename))
         else:
             log.error("job %s failed: %r", job.id, exc)
             self._failed(job, 500, "fauxlab hit an unexpected error on this file")
