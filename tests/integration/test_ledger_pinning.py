@@ -92,6 +92,7 @@ def test_an_unpinned_or_forged_import_is_refused_and_creates_nothing(
     assert fauxlab(home, "ledger", "check", "--ledger", target).returncode == 0
     assert "signed by a pinned key" in fauxlab(home, "ledger", "verify-export", export).stdout
     assert (home / "trusted-ledger-keys").stat().st_mode & 0o777 == 0o600
+    assert target.stat().st_mode & 0o777 == 0o600  # a new ledger is private
 
 
 def test_a_head_signed_by_another_key_is_not_re_signed(tmp_path: Path) -> None:
