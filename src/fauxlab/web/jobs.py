@@ -395,7 +395,7 @@ class JobRunner:
             )  # fmt: skip
             return
         log.warning("job %s was interrupted by a dead worker; it runs again", job.id)
-        if job.kind == "analysis":
+        if job.kind == "analysis" and ran:  # those still waiting stay as they were
             self.store.requeue(job.id, "queued again: its worker process died")
         with self._lock:
             self._retry.append(job)
