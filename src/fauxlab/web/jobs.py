@@ -99,10 +99,11 @@ def start_server_worker(
     set_media_limits(limits)
     import fauxlab.provenance.verify  # noqa: F401  (loaded before the limit is measured)
 
-    if memory_headroom > 0:
+    loaded = _address_space()
+    if memory_headroom > 0 and loaded > 0:  # without /proc there is nothing to add to
         import resource
 
-        ceiling = _address_space() + memory_headroom
+        ceiling = loaded + memory_headroom
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
 
 
