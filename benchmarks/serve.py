@@ -14,6 +14,7 @@ result) and throughput. Baselines, run beside it on the same photos:
 Ratios printed: server throughput / each baseline's.
 
     .venv/bin/python benchmarks/serve.py --abuse [--workers 2] [--honest 10]
+        [--worker-memory-mb 3072] [--server-bound-mb 600]
 
 The abuse run (issue 23), against a fresh server with every detector: 20 uploads that
 declare 50 MB and stall after 1 KB, 20 parallel `/api/verify` of an 8000x8000 PNG made
@@ -130,7 +131,8 @@ def abuse(args: argparse.Namespace) -> None:
         bomb = Path(folder) / "bomb.png"
         Image.new("L", (8000, 8000), 0).save(bomb, optimize=True)
         os.environ.setdefault("FAUXLAB_HOME", str(Path(folder) / "home"))
-        options = ("--workers", str(args.workers), "--queue", "64", "--upload-timeout", "10")
+        options = ("--workers", str(args.workers), "--queue", "64", "--upload-timeout", "10",
+                   "--worker-memory-mb", str(args.worker_memory_mb))  # fmt: skip
         with (
             serving(Path(folder) / "data", *options) as (base, server),
             httpx.Client(base_url=base, timeout=120) as client,
@@ -200,6 +202,7 @@ def main() -> None:
     parser.add_argument("--abuse", action="store_true", help="the abuse run instead")
     parser.add_argument("--honest", type=int, default=10, help="honest photos (abuse run)")
     parser.add_argument("--server-bound-mb", type=int, default=600, help="abuse run's bound")
+    parser.add_argument("--worker-memory-mb", type=int, default=3072, help="abuse run's server")
     args = parser.parse_args()
     if args.abuse:
         abuse(args)

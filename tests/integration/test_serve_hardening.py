@@ -253,6 +253,8 @@ def test_a_full_queue_refuses_before_the_body_and_stalled_uploads_are_cut_off(
         running_server(data, *DETECTORS, *options) as base,
         httpx.Client(base_url=base, timeout=60) as client,
     ):
+        host, port = base.removeprefix("http://").split(":")
+        silent = socket.create_connection((host, int(port)))  # sends nothing at all
         stalled = [_stall(base, 50 * 2**20) for _ in range(2)]  # both slots held
         deadline = time.monotonic() + 10
         while client.get("/api/health").json()["pending"] < 2:
@@ -265,6 +267,9 @@ def test_a_full_queue_refuses_before_the_body_and_stalled_uploads_are_cut_off(
             answer = sock.recv(4096).decode(errors="replace")
             assert answer.startswith("HTTP/1.1 408"), answer[:200]
             sock.close()
+        silent.settimeout(30)
+        assert silent.recv(100) == b"", "a connection that sends no request is closed"
+        silent.close()
         assert healthy(client)["pending"] == 0
         assert [p.name for p in (data / "uploads").iterdir()] == []
         assert wait_done(client, upload(client, photo).json()["url"])["status"] == "done"

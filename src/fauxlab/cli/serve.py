@@ -112,6 +112,7 @@ def serve(
 
     from fauxlab.provenance.context import Provenance
     from fauxlab.web.app import create_app
+    from fauxlab.web.protocol import with_head_deadline
     from fauxlab.web.settings import LOOPBACK_NAMES, ServeSettings
     from fauxlab.web.store import AnalysisStore
 
@@ -141,6 +142,7 @@ def serve(
             host=host,
             port=port,
             log_level="warning",
+            http=with_head_deadline(upload_timeout),  # a silent connection is closed
             limit_concurrency=max_connections,  # stalled clients cannot hold every socket
             timeout_keep_alive=5,
             timeout_graceful_shutdown=5,
