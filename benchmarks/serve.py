@@ -47,6 +47,8 @@ from _common import data_argument
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from serve_helpers import children, peak_memory_mb, running_server, serving, worker_pids
 
+_FAILURES: list[str] = []  # why analyses failed, to print
+
 
 def _one(base: str, photo: Path) -> tuple[float, int, str]:
     """(seconds from upload to result, worst HTTP status seen, final status)."""
@@ -64,6 +66,8 @@ def _one(base: str, photo: Path) -> tuple[float, int, str]:
             worst = max(worst, answer.status_code)
             status = answer.json().get("status", "?") if answer.status_code == 200 else "?"
             if status in ("done", "failed") or answer.status_code >= 500:
+                if status == "failed":
+                    _FAILURES.append(answer.json().get("error") or "")
                 return time.perf_counter() - started, worst, status
             time.sleep(0.2)
 
@@ -156,6 +160,8 @@ def abuse(args: argparse.Namespace) -> None:
             while (state := client.get(clip_url).json())["status"] not in ("done", "failed"):
                 assert time.monotonic() < deadline, "the video never finished"
                 time.sleep(0.2)
+            if state["status"] == "failed":
+                _FAILURES.append(state.get("error") or "")
             bomb_statuses = [future.result() for future in bombs]
             cut_off = 0
             for sock in stalled:
@@ -181,6 +187,8 @@ def abuse(args: argparse.Namespace) -> None:
         f"  honest: {honest_done} of {len(verdicts) + 1} done (the video: {state['status']}, "
         f"retried after the kill); lost: {lost}"
     )
+    for reason in sorted(set(_FAILURES)):
+        print(f"  failed ({_FAILURES.count(reason)}): {reason}")
     print(f"  health after: {health.status_code} {body['status']}, pool restarts "
           f"{body['pool_restarts']}, jobs retried {body['jobs_retried']}")  # fmt: skip
     if (
