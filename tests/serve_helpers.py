@@ -128,3 +128,57 @@ def assert_problem(response: httpx.Response, status: int, *needles: str) -> None
     assert "Traceback" not in response.text
     for needle in needles:
         assert needle in body["detail"], (needle, body["detail"])
+
+
+def crafted_mkv(path: Path, sizes: list[int], fps: int = 5) -> Path:
+    """A Matroska MJPEG video whose frame k is sizes[k] pixels square. The header gives the
+    first frame's size only: MJPEG frames carry their own, as a hostile file's may."""
+    import fractions
+
+    import av
+    import numpy as np
+
+    rate = fractions.Fraction(1, fps)
+    contexts: dict[int, Any] = {}
+    with av.open(str(path), "w", format="matroska") as out:
+        stream = out.add_stream("mjpeg", rate=fps)
+        stream.width = stream.height = sizes[0]
+        stream.pix_fmt = "yuvj420p"
+        stream.time_base = rate
+        for index, size in enumerate(sizes):
+            if size not in contexts:
+                context = av.CodecContext.create("mjpeg", "w")
+                context.width = context.height = size
+                context.pix_fmt = "yuvj420p"
+                context.time_base = rate
+                contexts[size] = context
+            pixels = np.full((size, size, 3), 90 + index % 60, np.uint8)
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(format="yuvj420p")
+            frame.pts, frame.time_base = index, rate
+            for packet in contexts[size].encode(frame):
+                packet.stream = stream
+                packet.pts = packet.dts = index
+                packet.time_base = rate
+                out.mux(packet)
+    return path
+
+
+def worker_pids(server: int) -> list[int]:
+    """The server's analysis workers (not multiprocessing's resource tracker)."""
+    found = []
+    for pid in children(server):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in command and alive(pid):
+            found.append(pid)
+    return found
+
+
+def peak_memory_mb(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmHWM for {pid}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -161,6 +162,8 @@ def test_sealed_video_keeps_audio_and_survives_reencoding(
 
 def fauxlab(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
     env = {"FAUXLAB_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    if "PYTHONPATH" in os.environ:  # the source under test, not an installed copy
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.run(
         [sys.executable, "-m", "fauxlab", *map(str, args)],
         capture_output=True,
@@ -198,7 +201,8 @@ def test_cli_seal_verify_and_ledger_audit(tmp_path: Path) -> None:
     assert ours["credentials"]["claim"]["generator"] == "sdxl"
     assert theirs["ledger"]["status"] == "near" and not theirs["sealed_by_fauxlab"]
 
-    assert _json(fauxlab(home, "ledger", "head", "--json"))["tree_size"] == 1
+    signed_head = _json(fauxlab(home, "ledger", "head", "--json"))
+    assert signed_head["tree_size"] == 1
     assert _json(fauxlab(home, "ledger", "prove", "0"))["verified"] is True
     assert _json(fauxlab(home, "ledger", "show", "0"))["sha256"] == result["sha256"]
     assert fauxlab(home, "ledger", "check").returncode == 0
@@ -206,7 +210,8 @@ def test_cli_seal_verify_and_ledger_audit(tmp_path: Path) -> None:
     export = tmp_path / "ledger.jsonl"
     assert fauxlab(home, "ledger", "export", export).returncode == 0
     assert fauxlab(home, "ledger", "verify-export", export).returncode == 0
-    other = fauxlab(tmp_path / "other-home", "ledger", "import", export)
+    key = signed_head["public_key"]
+    other = fauxlab(tmp_path / "other-home", "ledger", "import", export, "--public-key", key)
     assert other.returncode == 0, other.stderr
 
     with sqlite3.connect(home / "ledger.sqlite") as conn:  # someone edits the record

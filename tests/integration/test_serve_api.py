@@ -124,8 +124,10 @@ def test_verify_reads_all_three_marks(client: httpx.Client, sealed: Path, photo:
 def test_ledger_head_entry_proof_and_search(client: httpx.Client, sealed: Path) -> None:
     head = client.get("/api/ledger/head").json()
     assert head["tree_size"] >= 1 and head["origin"]
-    signed = SignedTreeHead.from_dict({k: v for k, v in head.items() if k != "origin"})
+    fields = ("tree_size", "root", "timestamp", "key_id", "public_key", "signature")
+    signed = SignedTreeHead.from_dict({k: head[k] for k in fields})
     assert verify_head(signed, bytes.fromhex(head["public_key"]))
+    assert head["signature_verified"] is True and head["signed_by_this_server"] is True
     digest = hashlib.sha256(sealed.read_bytes()).hexdigest()
     found = client.get("/api/ledger/search", params={"sha256": digest}).json()
     assert len(found["entries"]) == 1

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from fauxlab.provenance.ledger import Ledger, LedgerCorruptError
+from fauxlab.provenance.ledger import Ledger, LedgerCorruptError, LedgerKeyError
 from fauxlab.provenance.ledger.merkle import leaf_hash
 from fauxlab.provenance.ledger.synthetic import entries
 from merkle_oracle import MerkleTreeCache
@@ -157,7 +157,9 @@ def test_edited_near_duplicate_index_is_found(path: Path) -> None:
 def test_a_head_signed_by_a_stranger_is_found(path: Path) -> None:
     stranger = Ed25519PrivateKey.generate()
     with Ledger(path, signing_key=stranger) as ledger:
-        ledger.head(fresh=True)
+        with pytest.raises(LedgerKeyError, match="another key"):  # never silently
+            ledger.head(fresh=True)
+        ledger.head(fresh=True, adopt=True)
         report = ledger.check()
         assert report.ok and len(report.key_ids) == 2  # each head verifies with its own key
         ours = bytes.fromhex(ledger.heads()[0].public_key)

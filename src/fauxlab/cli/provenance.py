@@ -7,10 +7,17 @@ from pathlib import Path
 import typer
 
 from fauxlab.cli.output import print_json, progress_bar, stdout
+from fauxlab.config import private_dir
 from fauxlab.errors import InputError
 from fauxlab.fileio import sha256_file
 from fauxlab.media import MediaKind, expand_inputs, media_kind
 from fauxlab.provenance.context import Provenance
+from fauxlab.provenance.keys import (
+    SIDECARS,
+    parse_public_key,
+    pin_ledger_key,
+    trusted_ledger_keys,
+)
 from fauxlab.provenance.ledger import Ledger, verify_export
 from fauxlab.provenance.seal import IMAGE_SUFFIXES, ModelInfo, seal_file
 from fauxlab.provenance.verify import VerifyReport, verify_file
@@ -120,20 +127,33 @@ def verify(
 
 
 def _open(ledger: Path | None) -> Ledger:
+    """The ledger, for commands that may sign a head (the owner's key is made if need be)."""
     provenance = Provenance.default(ledger)
     if not provenance.ledger_path.exists():
         raise InputError(f"{provenance.ledger_path}: no ledger yet; seal something first")
     return provenance.open_ledger()
 
 
+def _read(ledger: Path | None) -> Ledger:
+    """The ledger, for commands that only read it: no key is loaded or created."""
+    provenance = Provenance.default(ledger)
+    if not provenance.ledger_path.exists():
+        raise InputError(f"{provenance.ledger_path}: no ledger yet; seal something first")
+    return Ledger.open(provenance.ledger_path)
+
+
 @ledger_app.command("head")
 def head(
     ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    adopt: bool = typer.Option(
+        False, "--adopt", help="Sign with your key although the latest head is another key's."
+    ),
 ) -> None:
-    """The signed tree head: size, root hash, time, signature."""
+    """The signed tree head: size, root hash, time, signature (signs a new one when the
+    ledger has grown; never over another key's head without --adopt)."""
     with _open(ledger) as store:
-        signed = store.head()
+        signed = store.head(adopt=adopt)
     data = signed.to_dict()
     if as_json:
         print_json(data)
@@ -148,7 +168,7 @@ def show(
     ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
 ) -> None:
     """One entry, as recorded (JSON)."""
-    with _open(ledger) as store:
+    with _read(ledger) as store:
         print_json(store.get(index).to_dict())
 
 
@@ -174,9 +194,19 @@ def check(
     ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Recompute every hash and signature; exits 1 and names the first altered entry."""
-    with _open(ledger) as store:
-        report = store.check()
+    """Recompute every hash and signature; exits 1 and names the first altered entry.
+
+    Heads must be signed by your own ledger key or a pinned one (`ledger import
+    --public-key` pins the key it imports under); with neither, by the key each carries."""
+    trusted = trusted_ledger_keys()
+    with _read(ledger) as store:
+        report = store.check(trusted or None)
+    if not trusted and not as_json:
+        stdout.print(
+            "note: no key of yours or pinned: each head is checked against the key it "
+            "carries, which shows the ledger is intact, not who signed it",
+            highlight=False,
+        )
     if as_json:
         print_json(
             {
@@ -203,24 +233,86 @@ def export(
     stdout.print(f"exported {signed.tree_size} entries to {path}, root {signed.root}")
 
 
+PUBLIC_KEY_HELP = (
+    "The ledger's Ed25519 public key, obtained from its operator: 64 hex characters, or "
+    "a file holding them or a PEM public key."
+)
+TRUST_ANY_HELP = (
+    "Import although no key is given or pinned: the export is checked only against the "
+    "key inside it, which shows it is intact, not who made it."
+)
+
+
 @ledger_app.command("import")
 def import_(
     path: Path = typer.Argument(..., help="JSONL export to load."),
     ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    public_key: str | None = typer.Option(None, "--public-key", help=PUBLIC_KEY_HELP),
+    trust_any_key: bool = typer.Option(False, "--trust-any-key", help=TRUST_ANY_HELP),
 ) -> None:
-    """Verify an export, then load it into an empty ledger."""
+    """Verify an export against a key you trust, then load it into an empty ledger.
+
+    The key is `--public-key`, else one pinned before (see `ledger check`); it is pinned
+    for later checks. Nothing is created until the whole export has verified."""
     provenance = Provenance.default(ledger)
-    with provenance.open_ledger() as store:
-        result = store.import_(path)
-    stdout.print(f"imported {result.tree_size} entries: {result.reason}", highlight=False)
-    if not result.ok:
-        raise typer.Exit(1)
+    key = parse_public_key(public_key) if public_key is not None else None
+    pinned = trusted_ledger_keys()
+    if key is None and not pinned and not trust_any_key:
+        raise InputError(
+            f"{path}: not imported: no key to check it against; pass --public-key with the "
+            "key its operator gave you, or --trust-any-key to accept whichever key signed it"
+        )
+    result = verify_export(path, key)  # streams the file: nothing is created before this
+    if not result.ok or result.head is None:
+        raise InputError(f"not imported: {result.reason}")
+    signer = bytes.fromhex(result.head.public_key)
+    if key is None and not trust_any_key and signer not in pinned:
+        raise InputError(
+            f"{path}: not imported: its head is signed by key id {result.head.key_id[:16]}, "
+            "which is not yours nor pinned; pass --public-key if its operator gave you this key"
+        )
+    target = provenance.ledger_path
+    if target.exists() and not target.is_file():
+        raise InputError(f"{target}: is not a file; --ledger names the ledger file")
+    created = not target.exists()
+    private_dir(target.parent)
+    try:
+        with Ledger.open(target) as store:  # no key: the export's own head is stored
+            imported = store.import_(path, key)
+    except BaseException:
+        if created:  # leave no empty ledger behind
+            for leftover in (target, *(target.with_name(target.name + s) for s in SIDECARS)):
+                leftover.unlink(missing_ok=True)
+        raise
+    if key is not None:
+        pin_ledger_key(key)
+    how = "its key pinned" if key is not None or signer in pinned else "key NOT pinned"
+    stdout.print(
+        f"imported {imported.tree_size} entries signed by key id {result.head.key_id[:16]} ({how})",
+        highlight=False,
+    )
 
 
 @ledger_app.command("verify-export")
-def verify_export_command(path: Path = typer.Argument(..., help="JSONL export.")) -> None:
-    """Check an export on its own: rebuild the tree, check the root and signature."""
-    result = verify_export(path)
-    stdout.print(f"{'valid' if result.ok else 'INVALID'}: {result.reason}", highlight=False)
-    if not result.ok:
+def verify_export_command(
+    path: Path = typer.Argument(..., help="JSONL export."),
+    public_key: str | None = typer.Option(None, "--public-key", help=PUBLIC_KEY_HELP),
+) -> None:
+    """Check an export on its own: rebuild the tree, check the root and the signature
+    against `--public-key` (else a pinned key, else only the key inside the file)."""
+    key = parse_public_key(public_key) if public_key is not None else None
+    result = verify_export(path, key)
+    if not result.ok or result.head is None:
+        stdout.print(f"INVALID: {result.reason}", highlight=False)
         raise typer.Exit(1)
+    signer = bytes.fromhex(result.head.public_key)
+    if key is not None:
+        who = "signed by the key you gave"
+    elif signer in trusted_ledger_keys():
+        who = "signed by a pinned key"
+    else:
+        who = (
+            f"intact, but signed by key id {result.head.key_id[:16]}, which you have not "
+            "pinned: pass --public-key to check who made it"
+        )
+    stdout.print(f"valid: {result.head.tree_size} entries, {who}", highlight=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from fauxlab.cli.output import stderr
 from fauxlab.config import fauxlab_home
 from fauxlab.detection import DetectorRecipe, default_names
 from fauxlab.errors import InputError
+from fauxlab.media.images import DEFAULT_MAX_PIXELS
 
 MB = 1024 * 1024
 
@@ -61,12 +63,40 @@ def serve(
     detectors: str | None = typer.Option(
         None, "--detectors", help="Comma-separated detector names (default: every one available)."
     ),
+    worker_memory_mb: int = typer.Option(
+        3072, "--worker-memory-mb", help="Memory one job may use beyond its models (0: no limit)."
+    ),
+    job_timeout: float = typer.Option(
+        600, "--job-timeout", help="Seconds one job may run before its worker is killed (0: none)."
+    ),
+    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Largest frame."),
+    max_video_seconds: float = typer.Option(
+        1800, "--max-video-seconds", help="Longest video analysed."
+    ),
+    keep_days: float = typer.Option(
+        30, "--keep-days", help="Days results, thumbnails and figures are kept (0: forever)."
+    ),
+    allowed_host: list[str] = typer.Option(
+        [], "--allowed-host", help="A host name clients may use besides loopback (repeatable)."
+    ),
+    upload_timeout: float = typer.Option(
+        30, "--upload-timeout", help="Seconds an upload may send nothing before it is cut off."
+    ),
+    max_connections: int = typer.Option(
+        64, "--max-connections", help="Open connections at most; more answer 503."
+    ),
 ) -> None:
     """Serve the web page and the HTTP API (OpenAPI docs at /api/docs)."""
     if not 0 < port < 65536:
         raise InputError(f"--port {port}: choose a port between 1 and 65535")
     if max_upload_mb < 1 or workers < 1 or queue < 0:
         raise InputError("--max-upload-mb and --workers must be at least 1, --queue at least 0")
+    if worker_memory_mb < 0 or job_timeout < 0 or keep_days < 0:
+        raise InputError("--worker-memory-mb, --job-timeout and --keep-days cannot be negative")
+    if max_pixels < 1 or max_video_seconds <= 0 or max_connections < 1:
+        raise InputError("--max-pixels, --max-video-seconds and --max-connections must be positive")
+    if 0 < worker_memory_mb < 256:
+        raise InputError("--worker-memory-mb: give a worker at least 256 MB (or 0: no limit)")
     folder = data or fauxlab_home() / "serve"
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: is a file; --data needs a folder")
@@ -82,9 +112,11 @@ def serve(
 
     from fauxlab.provenance.context import Provenance
     from fauxlab.web.app import create_app
-    from fauxlab.web.settings import ServeSettings
+    from fauxlab.web.protocol import with_head_deadline
+    from fauxlab.web.settings import LOOPBACK_NAMES, ServeSettings
     from fauxlab.web.store import AnalysisStore
 
+    hosts = (*LOOPBACK_NAMES, host.lower(), *(h.strip().lower() for h in allowed_host))
     settings = ServeSettings(
         data_dir=folder,
         max_upload_bytes=max_upload_mb * MB,
@@ -92,12 +124,29 @@ def serve(
         queue_size=queue,
         provenance=Provenance.default(ledger),
         recipe=recipe,
+        worker_memory_mb=worker_memory_mb,
+        job_timeout_s=job_timeout,
+        max_pixels=max_pixels,
+        max_video_seconds=max_video_seconds,
+        keep_days=keep_days,
+        upload_idle_s=upload_timeout,
+        allowed_hosts=tuple(dict.fromkeys(h for h in hosts if h)),
     )
+    os.umask(0o077)  # uploads, the database and its journals: for this user only
     AnalysisStore(settings.database).close()  # a damaged database: one line now, not at start-up
     stderr.print(f"fauxlab serving http://{host}:{port}/ (data in {folder})", highlight=False)
     app = create_app(settings)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            http=with_head_deadline(upload_timeout),  # a silent connection is closed
+            limit_concurrency=max_connections,  # stalled clients cannot hold every socket
+            timeout_keep_alive=5,
+            timeout_graceful_shutdown=5,
+        )
     finally:  # a second Ctrl-C skips the app's shutdown: end the workers here instead
         runner = getattr(app.state, "runner", None)
         if runner is not None:

@@ -48,6 +48,7 @@ from fauxlab.detection.pool import (
     one_thread_per_worker,
     run_one,
     start_worker,
+    worker_events,
 )
 from fauxlab.detection.registry import (
     DetectorRecipe,
@@ -145,6 +146,7 @@ __all__ = [
     "train_detector",
     "train_generated",
     "train_spectrum",
+    "worker_events",
     "write_html",
     "write_outputs",
 ]

@@ -68,6 +68,11 @@ def start_worker(recipe: DetectorRecipe, events: Queue[ProgressEvent] | None = N
         sys.modules["torch"].set_num_threads(1)
 
 
+def worker_events() -> Queue[ProgressEvent] | None:
+    """The progress queue this worker process was started with, or None outside a worker."""
+    return _events[0] if _events else None
+
+
 def _frames_of(tag: str) -> Callable[[int, int], None]:
     """Sends a file's frame progress to the parent, tagged with the job it belongs to."""
 

@@ -12,6 +12,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from fauxlab.errors import CorruptMediaError, MediaTooLargeError, UnsupportedFormatError
 from fauxlab.media._atomic import partial_path, publish, refuse_existing
 from fauxlab.media.discover import check_readable_file
+from fauxlab.media.limits import pixel_limit
 
 DEFAULT_MAX_PIXELS = 64_000_000  # 8000 x 8000: above any camera a user is likely to hold
 READABLE_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP", "MPO"})  # MPO: multi-picture JPEG
@@ -55,6 +56,7 @@ def read_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> RGBImage:
     The size is checked against `max_pixels` from the header, before any pixel is decoded.
     """
     check_readable_file(path)
+    max_pixels = pixel_limit(max_pixels)
     with _open(path) as image:
         if image.format not in READABLE_FORMATS:
             raise UnsupportedFormatError(

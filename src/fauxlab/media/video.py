@@ -24,6 +24,7 @@ from fauxlab.errors import (
 )
 from fauxlab.media.discover import check_readable_file
 from fauxlab.media.images import DEFAULT_MAX_PIXELS
+from fauxlab.media.limits import media_limits, pixel_limit
 from fauxlab.media.sampling import Sampling
 
 
@@ -126,6 +127,7 @@ def _first_frame(container: Any, stream: Any, path: Path) -> Any:
 def probe_video(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> VideoInfo:
     """Read a video's header (size, rate, duration, codecs), check the file holds all the
     data its index promises, and decode the first frame for its display rotation."""
+    max_pixels = pixel_limit(max_pixels)
     with open_container(path) as container:
         stream = _video_stream(container, path)
         width, height = stream.codec_context.width, stream.codec_context.height
@@ -147,6 +149,7 @@ def probe_video(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> VideoInfo:
         frame_count = stream.frames or round(duration * fps)
         if duration <= 0 and frame_count > 0:
             duration = frame_count / fps
+        _check_length(path, duration, frame_count)
         audio = container.streams.audio[0] if container.streams.audio else None
         audio_context = audio.codec_context if audio is not None else None
         codec = stream.codec_context.name
@@ -167,6 +170,32 @@ def probe_video(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> VideoInfo:
         container=container_name,
         rotation=rotation,
     )
+
+
+def _check_length(path: Path, seconds: float, frames: int) -> None:
+    """Refuse a video longer than this process's ceilings (`fauxlab.media.limits`)."""
+    limits = media_limits()
+    if limits.max_seconds is not None and seconds > limits.max_seconds:
+        raise MediaTooLargeError(
+            f"{path}: too long: {seconds:,.0f} s of video, above this limit of "
+            f"{limits.max_seconds:,.0f} s; trim it"
+        )
+    if limits.max_frames is not None and frames > limits.max_frames:
+        raise MediaTooLargeError(
+            f"{path}: too long: {frames:,} frames, above this limit of {limits.max_frames:,}; "
+            "trim it"
+        )
+
+
+def _check_frame(path: Path, frame: Any, index: int, max_pixels: int) -> None:
+    """Every decoded frame, before it is converted: a video's header gives the size of its
+    first frames only, and later ones may be far larger."""
+    width, height = int(frame.width), int(frame.height)
+    if width * height > max_pixels:
+        raise MediaTooLargeError(
+            f"{path}: too large: frame {index} is {width}x{height}, above the limit of "
+            f"{max_pixels:,} pixels"
+        )
 
 
 def is_flush(packet: Any) -> bool:
@@ -194,6 +223,7 @@ def iter_frames(
     `CorruptMediaError` after the frames decoded before the damage.
     """
     info = probe_video(path, max_pixels)
+    max_pixels = pixel_limit(max_pixels)
     sampling = sampling or Sampling()
     decoded = packets = kept = 0
     last: tuple[int, float, Any] | None = None  # the latest frame not kept, for "count"
@@ -222,7 +252,9 @@ def iter_frames(
             for frame in frames:
                 index = decoded
                 decoded += 1
+                _check_frame(path, frame, index, max_pixels)
                 time = float(frame.time) if frame.time is not None else index / info.fps
+                _check_length(path, time, decoded)
                 if selector.wants(index, time):
                     kept += 1
                     last = None

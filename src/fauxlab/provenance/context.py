@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from fauxlab.config import fauxlab_home
+from fauxlab.config import fauxlab_home, private_dir
 from fauxlab.provenance.ledger import Ledger
 from fauxlab.provenance.signing import SigningIdentity
 
@@ -35,5 +35,5 @@ class Provenance:
 
     def open_ledger(self, identity: SigningIdentity | None = None) -> Ledger:
         signer = identity or self.identity()
-        self.ledger_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.ledger_path.parent)
         return Ledger.open(self.ledger_path, signing_key=signer.ledger_key)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import stat
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,10 +78,29 @@ def read_bytes(path: Path) -> bytes | None:
         raise IdentityError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
 
 
+_warned: set[Path] = set()
+
+
+def warn_if_shared(path: Path) -> None:
+    """One line on stderr (once per file and process) when others may read a private key:
+    it still loads, since refusing would stop every seal, but the user is told."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO) and path not in _warned:
+        _warned.add(path)
+        sys.stderr.write(
+            f"warning: {path}: this private key is readable by other users (mode "
+            f"{stat.S_IMODE(mode):04o}); run `chmod 600 {path}`\n"
+        )
+
+
 def load_ec_key(path: Path) -> ec.EllipticCurvePrivateKey | None:
     data = read_bytes(path)
     if data is None:
         return None
+    warn_if_shared(path)
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
@@ -96,6 +117,7 @@ def load_ed25519_key(path: Path) -> Ed25519PrivateKey | None:
     data = read_bytes(path)
     if data is None:
         return None
+    warn_if_shared(path)
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:

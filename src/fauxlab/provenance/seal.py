@@ -11,6 +11,7 @@ file; if the append fails, the output is removed again. The inputs are never tou
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -29,7 +30,7 @@ from fauxlab.media.images import RGBImage
 from fauxlab.provenance import watermark
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.credentials import Claim, Ingredient, sign
-from fauxlab.provenance.ledger import EntryData, GeneratorInfo, Ledger
+from fauxlab.provenance.ledger import EntryData, GeneratorInfo, Ledger, LedgerKeyError
 from fauxlab.provenance.phash import pdq_hex, video_pdq
 from fauxlab.provenance.signing import SigningIdentity
 
@@ -104,10 +105,20 @@ def _publish_and_record(
     except FileExistsError as exc:
         raise OutputExistsError(f"{out}: appeared while sealing; nothing was written") from exc
     try:
-        return session.ledger.append(entry).index
+        index = session.ledger.append(entry).index
     except BaseException:
         out.unlink(missing_ok=True)
         raise
+    _sign_head(session.ledger)
+    return index
+
+
+def _sign_head(ledger: Ledger) -> None:
+    """The writer signs a head over what it wrote, so that readers (the server's routes,
+    `verify`) have one to prove against without ever signing themselves. A ledger whose
+    latest head another key signed is left for its operator to adopt (`ledger head`)."""
+    with contextlib.suppress(LedgerKeyError):
+        ledger.head()
 
 
 def _claim(title: str, model: ModelInfo, watermark_id: int, sources: Sequence[Path]) -> Claim:

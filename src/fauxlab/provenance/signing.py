@@ -206,6 +206,15 @@ class SigningIdentity:
         return identity
 
     @classmethod
+    def load_existing(cls, directory: Path | None = None) -> SigningIdentity | None:
+        """The identity in `directory` if it is complete, else None: never creates a file
+        (for readers such as the server's ledger routes)."""
+        folder = (directory if directory is not None else fauxlab_home() / "identity").expanduser()
+        if not folder.is_dir():
+            return None
+        return cls._load(folder, repair=False)
+
+    @classmethod
     def _load(cls, folder: Path, *, repair: bool) -> SigningIdentity | None:
         """Read the identity; with `repair`, create what is missing or stale (the caller holds
         the lock). Without it, return None as soon as anything needs creating."""

@@ -102,9 +102,7 @@ class VerifyReport:
 
 def _identity(provenance: Provenance) -> SigningIdentity | None:
     """Our identity if one exists; verifying never creates keys."""
-    if not (provenance.identity_dir / "ca.crt").exists():
-        return None
-    return provenance.identity()
+    return SigningIdentity.load_existing(provenance.identity_dir)
 
 
 def _read_watermark(
@@ -149,23 +147,20 @@ def _check_ledger(
 ) -> LedgerFinding:
     if not provenance.ledger_path.exists():
         return LedgerFinding("no-ledger")
-    with Ledger.open(
-        provenance.ledger_path, signing_key=identity.ledger_key if identity else None
-    ) as ledger:
+    with Ledger.open(provenance.ledger_path) as ledger:  # read only: no key, no signing
         status, entry, distance = _find(ledger, digest, mark, hashes)
         if entry is None:
             return LedgerFinding(status)
-        if identity is not None:  # the ledger's owner: sign a head for the current tree
-            head = ledger.head()
-            public_key = identity.ledger_public_key_bytes()
-        else:  # someone else's ledger: check against the latest head it already signed
-            stored = [h for h in ledger.heads() if h.tree_size > entry.index]
-            if not stored:
-                return LedgerFinding(status, entry, distance)
-            head = stored[-1]
-            public_key = bytes.fromhex(head.public_key)
+        stored = [h for h in ledger.heads() if h.tree_size > entry.index]
+        if not stored:  # recorded after the latest signed head: nothing to prove against
+            return LedgerFinding(status, entry, distance)
+        head = stored[-1]
+        # The owner's own key when this is our ledger; else only the key the head carries
+        # (which shows the tree is intact, not who signed it).
+        ours = identity.ledger_public_key_bytes() if identity is not None else None
+        public_key = ours if ours is not None and head.public_key == ours.hex() else None
         proof = ledger.prove(entry.index, head.tree_size)
-        verified = verify_inclusion_proof(proof, head, public_key)
+        verified = verify_inclusion_proof(proof, head, public_key or bytes.fromhex(head.public_key))
         return LedgerFinding(status, entry, distance, verified, head)
 
 

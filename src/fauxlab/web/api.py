@@ -6,6 +6,9 @@ Every route answers JSON, or a problem document (RFC 9457) when it cannot; the p
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import hashlib
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,13 +19,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
-from fauxlab.errors import FauxlabError
 from fauxlab.media import media_kind
-from fauxlab.provenance.ledger import LedgerError, verify_inclusion_proof
+from fauxlab.provenance.ledger import (
+    Ledger,
+    LedgerError,
+    SignedTreeHead,
+    verify_head,
+    verify_inclusion_proof,
+)
 from fauxlab.provenance.ledger.heads import ORIGIN
-from fauxlab.provenance.verify import verify_file
-from fauxlab.web.jobs import JobRunner, QueueFullError
-from fauxlab.web.problems import ProblemError
+from fauxlab.provenance.signing import SigningIdentity
+from fauxlab.web.jobs import JobFailedError, JobRunner
+from fauxlab.web.problems import SECURITY_HEADERS, ProblemError
 from fauxlab.web.settings import ServeSettings
 from fauxlab.web.store import AnalysisStore, Status
 from fauxlab.web.uploads import new_id, store_upload
@@ -61,33 +69,41 @@ def _display_name(upload: UploadFile) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", "", name)[:200] or "upload"
 
 
+def _reservation(request: Request) -> str:
+    """The queue slot the app's guard reserved for this upload before reading its body."""
+    token = getattr(request.state, "reservation", None)
+    if token is None:  # not through the guard (never in a served app)
+        raise ProblemError(503, "the upload was not admitted by the server's queue")
+    return str(token)
+
+
 @router.post("/analyses", status_code=202, response_model=Created, tags=["analyses"])
 async def create_analysis(request: Request, file: FilePart) -> Created:
     """Upload an image or video to analyse; poll the URL in the answer for the result."""
     settings, store, runner = _settings(request), _store(request), _runner(request)
-    if runner.pending() >= runner.capacity:  # refuse before reading a large file to disk
-        raise _busy(runner.capacity)
+    reservation = _reservation(request)  # held since before the body was read
     path, size = await run_in_threadpool(
         store_upload, file, settings.uploads, settings.max_upload_bytes
     )
     analysis_id = new_id()
     store.add(analysis_id, _display_name(file), media_kind(path).value, size, path)
-    try:
-        runner.submit(analysis_id, path, _display_name(file))
-    except QueueFullError as full:
-        store.fail(analysis_id, "refused: the queue was full")
-        path.unlink(missing_ok=True)
-        raise _busy(runner.capacity, full.retry_after) from None
+    runner.submit(analysis_id, path, _display_name(file), reservation)
     url = f"/api/analyses/{analysis_id}"
     return Created(id=analysis_id, status=Status.QUEUED.value, url=url, report_url=url + "/report")
 
 
-def _busy(capacity: int, retry_after: int = 10) -> ProblemError:
-    return ProblemError(
-        429,
-        f"the server is busy ({capacity} analyses running or waiting); try again in "
-        f"{retry_after} s",
-        {"Retry-After": str(retry_after)},
+STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+def report_policy(html: str) -> str:
+    """The page's CSP, but letting the report's own inline stylesheet apply (by its hash:
+    nothing else inline), so the served report renders as the saved one does."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
+        for m in STYLE.findall(html)
+    )
+    return SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "style-src 'self'", f"style-src 'self' {hashes}".rstrip()
     )
 
 
@@ -121,7 +137,8 @@ def get_report(request: Request, analysis_id: AnalysisId) -> HTMLResponse:
     _done(request, analysis_id)
     found = _store(request).artefact(analysis_id, "report.html")
     assert found is not None
-    return HTMLResponse(found[1].decode())
+    html = found[1].decode()
+    return HTMLResponse(html, headers={"Content-Security-Policy": report_policy(html)})
 
 
 @router.get("/analyses/{analysis_id}/document.json", tags=["analyses"])
@@ -148,53 +165,111 @@ def get_file(
 
 
 @router.post("/verify", tags=["provenance"])
-def verify(request: Request, file: FilePart) -> dict[str, Any]:
-    """fauxlab's own marks on a file: invisible watermark, C2PA credentials, ledger."""
-    settings = _settings(request)
-    path, _ = store_upload(file, settings.uploads, settings.max_upload_bytes)
+async def verify(request: Request, file: FilePart) -> dict[str, Any]:
+    """fauxlab's own marks on a file: invisible watermark, C2PA credentials, ledger.
+    Decoding runs in a worker, in the same bounded queue as analyses."""
+    settings, runner = _settings(request), _runner(request)
+    reservation = _reservation(request)
+    path, _ = await run_in_threadpool(
+        store_upload, file, settings.uploads, settings.max_upload_bytes
+    )
+    answer = runner.submit_verify(path, _display_name(file), reservation)
     try:
-        report = verify_file(path, settings.provenance).to_dict()
-    except FauxlabError as exc:
-        raise ProblemError(422, str(exc).replace(str(path), _display_name(file))) from None
-    finally:
-        path.unlink(missing_ok=True)
-    report["path"] = _display_name(file)
+        report: dict[str, Any] = await asyncio.wrap_future(answer)
+    except JobFailedError as failed:
+        raise ProblemError(failed.status if failed.status != 500 else 422, failed.detail) from None
     return report
 
 
-def _ledger(request: Request) -> Any:
-    provenance = _settings(request).provenance
-    if not provenance.ledger_path.is_file():
-        raise ProblemError(404, "this server has no ledger yet: nothing has been sealed")
-    try:
-        return provenance.open_ledger()
-    except LedgerError as exc:
-        raise ProblemError(503, f"the ledger cannot be opened: {exc}") from None
+class _Ledger:
+    """The ledger as the server reads it: opened without a signing key, so that no route
+    can create a key or sign a head; heads are the latest the ledger's owner stored."""
+
+    def __init__(self, request: Request) -> None:
+        provenance = _settings(request).provenance
+        if not provenance.ledger_path.is_file():
+            raise ProblemError(404, "this server has no ledger yet: nothing has been sealed")
+        try:
+            self.ledger = Ledger.open(provenance.ledger_path)
+        except LedgerError as exc:
+            raise ProblemError(503, f"the ledger cannot be opened: {_no_path(exc)}") from None
+        # The operator's key, if this installation has one (never created here).
+        identity = SigningIdentity.load_existing(provenance.identity_dir)
+        self.own_key = identity.ledger_public_key_bytes() if identity else None
+
+    def __enter__(self) -> _Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.ledger.close()
+
+    def head(self) -> SignedTreeHead:
+        head = self.ledger.latest_head()
+        if head is None:
+            raise ProblemError(
+                404, "the ledger has no signed tree head yet; its operator signs one with "
+                "`fauxlab ledger head`",
+            )  # fmt: skip
+        return head
+
+    def key_for(self, head: SignedTreeHead) -> bytes:
+        """The key to check `head` with: the operator's own if there is one."""
+        return self.own_key if self.own_key is not None else bytes.fromhex(head.public_key)
+
+    def shown(self, head: SignedTreeHead) -> dict[str, Any]:
+        """The head, and what its signature is worth: checked against the operator's key,
+        or only against the key inside it (integrity, not origin)."""
+        verified = verify_head(head, self.key_for(head))
+        if self.own_key is None:
+            trust = (
+                "checked against the key the head itself carries: this proves the head is "
+                "intact, not who signed it; compare the key id with one from the operator"
+            )
+        elif head.public_key == self.own_key.hex():
+            trust = "signed by this server's own ledger key"
+        else:
+            trust = "NOT signed by this server's ledger key: the head was made elsewhere"
+        return head.to_dict() | {
+            "origin": ORIGIN,
+            "signature_verified": verified,
+            "signed_by_this_server": None if self.own_key is None else verified,
+            "trust": trust,
+        }
+
+
+def _no_path(exc: Exception) -> str:
+    """A ledger error's message without the file path it starts with."""
+    return str(exc).split(": ", 1)[-1]
 
 
 @router.get("/ledger/head", tags=["ledger"])
 def ledger_head(request: Request) -> dict[str, Any]:
-    """The signed tree head: size, Merkle root, time, Ed25519 key and signature."""
-    with _ledger(request) as ledger:
-        head: dict[str, Any] = ledger.head().to_dict()
-    return head | {"origin": ORIGIN}
+    """The latest signed tree head: size, Merkle root, time, Ed25519 key and signature,
+    and whether the key is this server's own. Never signs anything."""
+    with _Ledger(request) as ledger:
+        return ledger.shown(ledger.head())
 
 
 @router.get("/ledger/entries/{index}", tags=["ledger"])
 def ledger_entry(
     request: Request, index: Annotated[int, PathParam(ge=0, le=2**62)]
 ) -> dict[str, Any]:
-    """One entry with its inclusion proof against the current signed head (checked here
+    """One entry with its inclusion proof against the latest signed head (checked here
     too; the page checks it again in the browser)."""
-    with _ledger(request) as ledger:
+    with _Ledger(request) as ledger:
+        head = ledger.head()
+        if index >= head.tree_size:
+            raise ProblemError(
+                404, f"no entry {index} under the latest signed head, which covers "
+                f"{head.tree_size} entries",
+            )  # fmt: skip
         try:
-            head = ledger.head()
-            proof = ledger.prove(index, head.tree_size)
+            proof = ledger.ledger.prove(index, head.tree_size)
         except LedgerError as exc:
-            raise ProblemError(404, str(exc).split(": ", 1)[-1]) from None
-        verified = verify_inclusion_proof(proof, head, ledger.public_key)
+            raise ProblemError(404, _no_path(exc)) from None
+        verified = verify_inclusion_proof(proof, head, ledger.key_for(head))
         entry = proof.entry.to_dict()
-    shown = head.to_dict() | {"origin": ORIGIN}
+        shown = ledger.shown(head)
     return {"entry": entry, "proof": proof.to_dict(), "head": shown, "verified": verified}
 
 
@@ -207,13 +282,19 @@ def ledger_search(
     digest = sha256.lower()
     if not SHA256.match(digest):
         raise ProblemError(422, "sha256 must be 64 hexadecimal characters", kind="invalid-request")
-    with _ledger(request) as ledger:
-        indices = [entry.index for entry in ledger.find_sha256(digest)]
+    with _Ledger(request) as ledger:
+        indices = [entry.index for entry in ledger.ledger.find_sha256(digest)]
     return {"sha256": digest, "entries": indices}
 
 
 @router.get("/health", tags=["server"])
-def health(request: Request) -> dict[str, Any]:
-    """Is the server up, and how busy."""
-    runner = _runner(request)
-    return {"status": "ok", "pending": runner.pending(), "capacity": runner.capacity}
+def health(request: Request) -> JSONResponse:
+    """Up, how busy, and what is broken: 200 when analyses can run, else 503 with the
+    problems listed (a dead worker pool, a stopped supervisor, an unwritable database)."""
+    runner, store = _runner(request), _store(request)
+    state = runner.health()
+    problem = store.problem()
+    if problem:
+        state["problems"].append(problem)
+        state["status"] = "broken"
+    return JSONResponse(state, status_code=200 if state["status"] == "ok" else 503)

@@ -11,11 +11,24 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 PROBLEM_TYPE = "application/problem+json"
+# The page loads nothing from elsewhere; figures come as same-origin PNGs or data: URIs.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+        "script-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 log = logging.getLogger("fauxlab.web")
 
 
 class BodyTooLargeError(Exception):
     """The request body passed the server's limit while it was being read."""
+
+
+class UploadStalledError(Exception):
+    """The request body stopped arriving (a stalled or deliberately slow upload)."""
 
 
 class ProblemError(Exception):
@@ -40,6 +53,22 @@ def too_large(limit: int) -> ProblemError:
         f"the file is larger than this server's limit of {limit / 2**20:.0f} MB; "
         "trim or re-encode it, or ask the operator to raise --max-upload-mb",
     )
+
+
+def busy(capacity: int, retry_after: int = 10) -> ProblemError:
+    return ProblemError(
+        429,
+        f"the server is busy ({capacity} analyses running or waiting); try again in "
+        f"{retry_after} s",
+        {"Retry-After": str(retry_after)},
+    )
+
+
+def stalled() -> ProblemError:
+    return ProblemError(
+        408, "the upload stalled: the server stopped waiting for the rest of the file; "
+        "send it again",
+    )  # fmt: skip
 
 
 def problem_response(
@@ -86,6 +115,8 @@ def install_handlers(app: FastAPI, limit: int) -> None:
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         if isinstance(exc.__cause__, BodyTooLargeError):  # raised while the form was parsed
             return too_large(limit).response()
+        if isinstance(exc.__cause__, UploadStalledError):
+            return stalled().response()
         return http_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)

@@ -9,6 +9,7 @@ keeps readers from blocking on a writer; every write is one short transaction.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -19,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from fauxlab.config import private_dir
 from fauxlab.errors import InputError
 
 SCHEMA = """
@@ -107,15 +109,21 @@ class AnalysisStore:
     """The server's database of analyses (not the provenance ledger)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         self.path = path
         self._lock = threading.Lock()
         try:
+            # Created 0600 (SQLite gives its -wal and -shm files the database's mode): the
+            # results say what people uploaded. An older database is made private too.
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+            path.chmod(0o600)
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA busy_timeout=5000")
             self._conn.executescript(SCHEMA)
             self._conn.execute("PRAGMA quick_check").fetchone()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot open the analyses database ({exc.strerror})") from exc
         except sqlite3.DatabaseError as exc:
             raise InputError(
                 f"{path}: not a readable fauxlab analyses database ({exc}); move it away "
@@ -198,13 +206,34 @@ class AnalysisStore:
                 (Status.FAILED, time.time(), error, analysis_id),
             )
 
-    def requeue(self, analysis_id: str) -> None:
+    def requeue(self, analysis_id: str, why: str = "queued again after a restart") -> None:
         with self._write() as conn:
             conn.execute(
-                "UPDATE analyses SET status = ?, progress = 0, stage = 'queued again after a "
-                "restart', started = NULL WHERE id = ?",
-                (Status.QUEUED, analysis_id),
+                "UPDATE analyses SET status = ?, progress = 0, stage = ?, started = NULL "
+                "WHERE id = ?",
+                (Status.QUEUED, why, analysis_id),
             )
+
+    def problem(self) -> str:
+        """Why the database cannot be used, or '' (for /api/health)."""
+        try:
+            with self._lock:
+                self._conn.execute("SELECT COUNT(*) FROM analyses WHERE 0").fetchone()
+        except sqlite3.Error as exc:
+            return f"the analyses database cannot be read ({exc})"
+        if not os.access(self.path, os.W_OK):
+            return "the analyses database is not writable"
+        return ""
+
+    def purge(self, before: float) -> int:
+        """Delete analyses that ended before `before` (epoch seconds), with their files."""
+        with self._write() as conn:
+            old = "SELECT id FROM analyses WHERE finished IS NOT NULL AND finished < ?"
+            conn.execute(f"DELETE FROM artefacts WHERE analysis_id IN ({old})", (before,))
+            removed = conn.execute(
+                "DELETE FROM analyses WHERE finished IS NOT NULL AND finished < ?", (before,)
+            ).rowcount
+        return int(removed)
 
     def artefact(self, analysis_id: str, name: str) -> tuple[str, bytes] | None:
         with self._lock:

@@ -8,6 +8,7 @@ the file, because SQLite opens a truncated database happily and fails only later
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -160,6 +161,13 @@ def connect(path: Path, busy_timeout: float, durable: bool) -> sqlite3.Connectio
     per commit, which a power cut needs.
     """
     check_header(path)
+    if not path.exists():  # a new ledger is private (SQLite gives -wal and -shm its mode)
+        try:
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass  # another process made it first
+        except OSError:
+            pass  # let SQLite say why it cannot open it
     conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = WAL")

@@ -27,6 +27,7 @@ from fauxlab.provenance.ledger.errors import (
     EntryNotFoundError,
     LedgerCorruptError,
     LedgerError,
+    LedgerKeyError,
     LedgerRequestError,
     translate_sqlite_errors,
 )
@@ -267,14 +268,31 @@ class Ledger:
         return transfer.stored_heads(self._conn)
 
     @_translated
-    def head(self, *, fresh: bool = False) -> SignedTreeHead:
+    def latest_head(self) -> SignedTreeHead | None:
+        """The latest stored signed head, as it is: reading it signs nothing and needs no
+        key (it may cover fewer entries than the ledger has by now)."""
+        return transfer.latest_head(self._conn)
+
+    @_translated
+    def head(self, *, fresh: bool = False, adopt: bool = False) -> SignedTreeHead:
         """The signed head of the current tree: the latest stored one if it still covers
-        every entry and is ours, else a new one, signed and stored (`fresh` forces that)."""
+        every entry and is ours, else a new one, signed and stored (`fresh` forces that).
+
+        A ledger whose latest head another key signed (an import) is never re-signed
+        silently: that raises `LedgerKeyError` unless `adopt` says to sign it with ours,
+        after checking it (`check`)."""
         key = self._signing_key()
         ours = key_id(raw_public_key(key))
         latest = transfer.latest_head(self._conn)
         if latest and not fresh and latest.key_id == ours and latest.tree_size == self.size:
             return latest
+        if latest and latest.key_id != ours and not adopt:
+            raise LedgerKeyError(
+                f"{self.path}: the latest head is signed by another key (id "
+                f"{latest.key_id[:16]}), not this installation's ({ours[:16]}); it is not "
+                "re-signed silently: check the ledger, then adopt it with `fauxlab ledger "
+                "head --adopt`"
+            )
         with self._transaction("IMMEDIATE") as conn:
             size = self._size(conn)
             head = sign_head(key, size, stored_root(conn, self.path, size))
@@ -335,7 +353,8 @@ class Ledger:
     def export(self, path: Path, *, overwrite: bool = False) -> SignedTreeHead:
         """Write every entry, a fresh signed head and its public key as JSONL (see
         `transfer`); return the head, which `verify_export` checks the file against."""
-        head = self.head()
+        latest = self.latest_head()  # an imported head is passed on as it was signed
+        head = latest if latest is not None and latest.tree_size == self.size else self.head()
         with self._transaction("DEFERRED") as conn:
             transfer.write_export(conn, head, Path(path), overwrite=overwrite)
         return head

@@ -17,7 +17,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from fauxlab.fileio import atomic_output
 from fauxlab.provenance.ledger.entries import LedgerEntry, canonical_json
@@ -31,6 +31,7 @@ from fauxlab.provenance.ledger.writes import insert_entries
 EXPORT_FORMAT = "fauxlab-ledger-export"
 EXPORT_VERSION = 1
 _IMPORT_BATCH = 50_000
+MAX_LINE = 1 << 20  # an entry is a few hundred bytes; a longer line is refused unread
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,16 @@ def _header(line: bytes, public_key: bytes | None) -> tuple[SignedTreeHead, byte
     return head, key
 
 
+def _line(handle: BinaryIO, number: int) -> bytes:
+    """The next line, read no further than `MAX_LINE` bytes."""
+    line = handle.readline(MAX_LINE + 1)
+    if len(line) > MAX_LINE:
+        raise _InvalidExportError(
+            f"line {number}: longer than {MAX_LINE:,} bytes: not a ledger export line"
+        )
+    return line
+
+
 def read_export(
     path: Path, public_key: bytes | None = None, keep: bool = True
 ) -> tuple[VerifyResult, list[LedgerEntry], list[bytes]]:
@@ -157,10 +168,11 @@ def read_export(
     head: SignedTreeHead | None = None
     try:
         with path.open("rb") as handle:
-            head, _ = _header(handle.readline(), public_key)
+            head, _ = _header(_line(handle, 1), public_key)
             frontier: Frontier = []
             count = 0
-            for number, line in enumerate(handle, start=2):
+            number = 1
+            while line := _line(handle, number := number + 1):
                 if not line.endswith(b"\n"):
                     raise _InvalidExportError(f"line {number}: cut short (the file is truncated)")
                 data = line[:-1]

@@ -356,7 +356,8 @@ async function loadHead() {
     ["Entries", String(head.tree_size)], ["Root", el("span", { class: "hash" }, head.root)],
     ["Signed at", head.timestamp], ["Key id", el("span", { class: "hash" }, head.key_id)],
     ["Signature", signed === null ? "not checked: this browser lacks Ed25519"
-      : el("span", { class: signed ? "ok" : "bad", id: "head-signature" }, signed ? "valid (checked in your browser)" : "INVALID")],
+      : el("span", { class: signed ? "ok" : "bad", id: "head-signature" }, signed ? "valid for the key the server sent (checked in your browser)" : "INVALID")],
+    ["Key", el("span", { id: "head-trust" }, `${head.trust}. The signature shows who signed only if this key id matches the one the ledger's operator published.`)],
   ]));
   return head;
 }
@@ -411,4 +412,13 @@ document.addEventListener("DOMContentLoaded", () => {
   setupDrop("verify", verify);
   $("lookup-ledger").addEventListener("submit", (event) => { event.preventDefault(); lookup($("query-ledger").value); });
   $("file-ledger").addEventListener("change", (event) => event.target.files.length && hashFile(event.target.files[0]));
+  showRetention();
 });
+
+async function showRetention() {
+  // /api/health answers 503 with the same body when something is broken
+  try {
+    const days = (await (await fetch("/api/health")).json()).keep_days;
+    if (days) $("retention").textContent = `for ${days} days, then deleted`;
+  } catch { /* the sentence keeps its cautious default */ }
+}
