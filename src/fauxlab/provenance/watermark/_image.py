@@ -12,7 +12,9 @@ from fauxlab.errors import InputError
 from fauxlab.provenance.watermark._detect import (
     HYPOTHESES,
     THRESHOLD,
+    Candidate,
     WorkMap,
+    luma,
     search,
     work_map,
 )
@@ -27,6 +29,10 @@ from fauxlab.provenance.watermark._layout import (
 
 RGBImage = NDArray[np.uint8]
 MIN_SIDE = 64  # below this a chip is under one pixel and the mark cannot survive anything
+BAR_FLATNESS = 2.0  # grey levels: a border line this flat, at the edge line's level, is a bar
+MIN_BAR = 0.01  # share of a side under which a flat border is left alone
+Bars = tuple[int, int, int, int]  # pixels of flat bars at the top, bottom, left and right
+NO_BARS: Bars = (0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,41 @@ class WatermarkReading:
     decoded: int
     crop: tuple[float, float] = (1.0, 1.0)
     frames: int = 1
+    mirrored: bool = False
+    rotation: float = 0.0
+    bars: Bars = NO_BARS
+    hypotheses: int = 0
+
+    @property
+    def undone(self) -> tuple[str, ...]:
+        """The edits the decoder undid to find the mark, in words (none unless found):
+        how the file travelled since it was sealed."""
+        if not self.found:
+            return ()
+        edits = []
+        top, bottom, left, right = self.bars
+        if top or bottom:
+            edits.append(f"letterbox bars ({top} px above, {bottom} px below)")
+        if left or right:
+            edits.append(f"pillarbox bars ({left} px left, {right} px right)")
+        if self.mirrored:
+            edits.append("a mirror")
+        if abs(self.rotation) >= 0.5:
+            turn = "counter-clockwise" if self.rotation > 0 else "clockwise"
+            edits.append(f"a {_degrees(abs(self.rotation))}-degree {turn} rotation")
+        height, width = self.crop
+        if max(height, width) > 1.03:
+            edits.append(f"added borders (the picture fills {1 / height:.0%} x {1 / width:.0%})")
+        elif min(height, width) < 0.97:
+            if abs(height - width) < 0.03:
+                edits.append(f"a crop to {height:.0%}")
+            else:
+                edits.append(f"a crop to {height:.0%} of the height x {width:.0%} of the width")
+        return tuple(edits)
+
+
+def _degrees(value: float) -> str:
+    return f"{value:.1f}" if value < 1.5 else f"{value:.0f}"
 
 
 def check_payload(payload: int) -> int:
@@ -92,26 +133,100 @@ def embed(image: RGBImage, payload: int, *, key: int = DEFAULT_KEY) -> RGBImage:
     return apply_mark(array, render(layout(key).chips(value), height, width))
 
 
-def read_map(plane: WorkMap, lay: Layout, frames: int = 1) -> WatermarkReading:
-    """Search a (possibly pooled) work map and decide, at the fixed threshold."""
-    best, _ = search(plane, lay)
-    found = best.score >= THRESHOLD
-    log_p = math.log(HYPOTHESES) + PAYLOAD_BITS * math.log(2) - best.score**2 / 2
+def find_bars(image: RGBImage) -> Bars:
+    """Flat bars a platform added around the picture (letterbox, pillarbox): runs of border
+    lines, each flat (std <= BAR_FLATNESS) and at the level of the outermost line. A side
+    whose run is under MIN_BAR of the picture counts as none, and so do all of them if
+    what is left would be too small to read."""
+    plane = luma(image)
+    height, width = plane.shape
+
+    def run(lines: NDArray[np.float32]) -> int:
+        level = float(lines[0].mean())
+        flat = (lines.std(axis=1) <= BAR_FLATNESS) & (
+            np.abs(lines.mean(axis=1) - level) <= BAR_FLATNESS
+        )
+        return 0 if flat.all() else int(np.argmin(flat))
+
+    runs = (run(plane), run(plane[::-1]), run(plane.T), run(plane.T[::-1]))
+    sides = (height, height, width, width)
+    top, bottom, left, right = (
+        count if count >= max(2.0, MIN_BAR * side) else 0
+        for count, side in zip(runs, sides, strict=True)
+    )
+    if height - top - bottom < MIN_SIDE or width - left - right < MIN_SIDE:
+        return NO_BARS
+    return (top, bottom, left, right)
+
+
+def strip_bars(image: RGBImage, bars: Bars) -> RGBImage:
+    top, bottom, left, right = bars
+    height, width = image.shape[:2]
+    return image[top : height - bottom, left : width - right]
+
+
+@dataclass(frozen=True)
+class View:
+    """A work map to search, what was cut off the picture to make it, and the size (px)
+    of what was left, to state a rotation in the picture's own pixels."""
+
+    plane: WorkMap
+    bars: Bars
+    shape: tuple[int, int]
+
+
+def views(image: RGBImage) -> list[View]:
+    """The picture without its bars first, if it has any, then as it is."""
+    whole = View(work_map(image), NO_BARS, (image.shape[0], image.shape[1]))
+    bars = find_bars(image)
+    if bars == NO_BARS:
+        return [whole]
+    inner = strip_bars(image, bars)
+    return [View(work_map(inner), bars, (inner.shape[0], inner.shape[1])), whole]
+
+
+def read_views(found_views: list[View], lay: Layout, frames: int = 1) -> WatermarkReading:
+    """Search each view in turn until one is found, and decide at the fixed threshold: a
+    reading decodes at most 2 x PER_VIEW <= HYPOTHESES hypotheses."""
+    best: tuple[Candidate, View] | None = None
+    scored = 0
+    for view in found_views:
+        candidate, count = search(view.plane, lay)
+        scored += count
+        if best is None or candidate.score > best[0].score:
+            best = (candidate, view)
+        if candidate.score >= THRESHOLD:
+            break
+    if best is None:
+        raise ValueError("no view to read")
+    candidate, view = best
+    found = candidate.score >= THRESHOLD
+    log_p = math.log(HYPOTHESES) + PAYLOAD_BITS * math.log(2) - candidate.score**2 / 2
     p_value = min(1.0, math.exp(min(log_p, 0.0)))
     return WatermarkReading(
         found=found,
-        payload=best.payload if found else None,
+        payload=candidate.payload if found else None,
         confidence=1.0 - p_value,
-        score=best.score,
+        score=candidate.score,
         threshold=THRESHOLD,
         p_value=p_value,
-        agreement=best.agreement,
-        decoded=best.payload,
-        crop=(best.size[0] / WORK, best.size[1] / WORK),
+        agreement=candidate.agreement,
+        decoded=candidate.payload,
+        crop=candidate.pose.crop(),
         frames=frames,
+        mirrored=candidate.pose.mirrored,
+        rotation=candidate.pose.rotation(*view.shape),
+        bars=view.bars,
+        hypotheses=scored,
     )
 
 
+def read_map(plane: WorkMap, lay: Layout, frames: int = 1) -> WatermarkReading:
+    """Search one (possibly pooled) work map and decide, at the fixed threshold."""
+    return read_views([View(plane, NO_BARS, (WORK, WORK))], lay, frames)
+
+
 def extract(image: RGBImage, *, key: int = DEFAULT_KEY) -> WatermarkReading:
-    """Look for a mark in an RGB uint8 image, resized or cropped as it may have been."""
-    return read_map(work_map(check_image(image)), layout(key))
+    """Look for a mark in an RGB uint8 image, as it may have been edited: resized, cropped
+    to any aspect, mirrored, turned by up to 10 degrees, letterboxed or pillarboxed."""
+    return read_views(views(check_image(image)), layout(key))
