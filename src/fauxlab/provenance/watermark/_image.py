@@ -9,19 +9,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fauxlab.errors import InputError
+from fauxlab.provenance.borders import NO_BARS, Bars, find_bars, strip_bars
 from fauxlab.provenance.watermark._detect import (
     HYPOTHESES,
     THRESHOLD,
     Candidate,
     WorkMap,
-    luma,
     search,
     work_map,
 )
 from fauxlab.provenance.watermark._layout import (
     DEFAULT_KEY,
     PAYLOAD_BITS,
-    WORK,
     Layout,
     layout,
     render,
@@ -29,10 +28,6 @@ from fauxlab.provenance.watermark._layout import (
 
 RGBImage = NDArray[np.uint8]
 MIN_SIDE = 64  # below this a chip is under one pixel and the mark cannot survive anything
-BAR_FLATNESS = 2.0  # grey levels: a border line this flat, at the edge line's level, is a bar
-MIN_BAR = 0.01  # share of a side under which a flat border is left alone
-Bars = tuple[int, int, int, int]  # pixels of flat bars at the top, bottom, left and right
-NO_BARS: Bars = (0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -45,8 +40,11 @@ class WatermarkReading:
     unmarked image. `p_value` bounds the chance an unmarked image scores this high;
     `confidence` is 1 - p_value. `agreement` is the share of data chips whose sign matches
     the decoded codeword (0.5 is chance). `crop` is the share of the marked picture's
-    height and width this one seems to show ((1, 1) unless cropped); `frames` how many
-    frames were pooled.
+    height and width this one seems to show ((1, 1) unless cropped; above 1 where borders
+    were added); `frames` how many frames were pooled. `mirrored`, `rotation` (degrees,
+    counter-clockwise as seen) and `bars` (pixels stripped at the top, bottom, left and
+    right) say what the decoder undid; `undone` says it in words. `hypotheses`: how many
+    the reading decoded (the union bound allows HYPOTHESES).
     """
 
     found: bool
@@ -133,38 +131,6 @@ def embed(image: RGBImage, payload: int, *, key: int = DEFAULT_KEY) -> RGBImage:
     return apply_mark(array, render(layout(key).chips(value), height, width))
 
 
-def find_bars(image: RGBImage) -> Bars:
-    """Flat bars a platform added around the picture (letterbox, pillarbox): runs of border
-    lines, each flat (std <= BAR_FLATNESS) and at the level of the outermost line. A side
-    whose run is under MIN_BAR of the picture counts as none, and so do all of them if
-    what is left would be too small to read."""
-    plane = luma(image)
-    height, width = plane.shape
-
-    def run(lines: NDArray[np.float32]) -> int:
-        level = float(lines[0].mean())
-        flat = (lines.std(axis=1) <= BAR_FLATNESS) & (
-            np.abs(lines.mean(axis=1) - level) <= BAR_FLATNESS
-        )
-        return 0 if flat.all() else int(np.argmin(flat))
-
-    runs = (run(plane), run(plane[::-1]), run(plane.T), run(plane.T[::-1]))
-    sides = (height, height, width, width)
-    top, bottom, left, right = (
-        count if count >= max(2.0, MIN_BAR * side) else 0
-        for count, side in zip(runs, sides, strict=True)
-    )
-    if height - top - bottom < MIN_SIDE or width - left - right < MIN_SIDE:
-        return NO_BARS
-    return (top, bottom, left, right)
-
-
-def strip_bars(image: RGBImage, bars: Bars) -> RGBImage:
-    top, bottom, left, right = bars
-    height, width = image.shape[:2]
-    return image[top : height - bottom, left : width - right]
-
-
 @dataclass(frozen=True)
 class View:
     """A work map to search, what was cut off the picture to make it, and the size (px)
@@ -219,11 +185,6 @@ def read_views(found_views: list[View], lay: Layout, frames: int = 1) -> Waterma
         bars=view.bars,
         hypotheses=scored,
     )
-
-
-def read_map(plane: WorkMap, lay: Layout, frames: int = 1) -> WatermarkReading:
-    """Search one (possibly pooled) work map and decide, at the fixed threshold."""
-    return read_views([View(plane, NO_BARS, (WORK, WORK))], lay, frames)
 
 
 def extract(image: RGBImage, *, key: int = DEFAULT_KEY) -> WatermarkReading:
