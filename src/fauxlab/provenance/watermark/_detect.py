@@ -68,12 +68,13 @@ _LAGS = (100.0, 245.0)  # work px: tile periods looked for, a 1.28x zoom to a cr
 _TILT = 14.0  # degrees a period may lean off its axis: rotations of +-10 and some shear
 _MIN_OVERLAP = WORK * 32  # work px^2 a lag must still overlap to be looked at
 _POWER_SIGMA = 4.0  # frequency bins: the smoothing the power spectrum is divided by
-_LATTICE_PEAKS = 2  # autocorrelation peaks kept per axis: 2 x 2 lattices tried
-_LATTICE_OFFSETS = 2  # pilot peaks decoded per unwarped lattice, each way round
-PER_VIEW = 2 * _OFFSETS + 2 * _LATTICE_PEAKS**2 * _LATTICE_OFFSETS + 2 * 4 * _SCAN_KEEP
+_LATTICE_PEAKS = 3  # autocorrelation peaks kept per axis (see `lattices`)
+_LATTICE_KEEP = 4  # unwarped lattices (either way round) decoded, best pilot first
+_LATTICE_OFFSETS = 2  # pilot peaks decoded per lattice kept
+PER_VIEW = 2 * _OFFSETS + _LATTICE_KEEP * _LATTICE_OFFSETS + 2 * 2 * _SCAN_KEEP * _SCAN_OFFSETS
 """Hypotheses one view (the picture, or the picture without its bars) decodes at most: the
-whole picture both ways round, the lattices both ways round, and the crop scan (at most
-2 * _SCAN_KEEP sizes) both ways round with `_SCAN_OFFSETS` offsets each."""
+whole picture both ways round, the lattices kept, and the crop scan (at most
+2 * _SCAN_KEEP sizes each way round) with `_SCAN_OFFSETS` offsets each."""
 
 WorkMap = NDArray[np.float32]
 Spectrum = NDArray[np.complex64]  # single precision: twice the FFT speed, scores equal to 1e-4
@@ -398,11 +399,28 @@ def _subpixel(values: NDArray[np.float64], y: int, x: int) -> tuple[float, float
     return (lag_y + offsets[0], lag_x + offsets[1])
 
 
-def lattices(plane: WorkMap) -> list[Lattice]:
+def _axis_peaks(auto: NDArray[np.float64], mask: NDArray[np.bool_]) -> list[tuple[float, float]]:
+    """The best `_LATTICE_PEAKS` lags within `mask`, a few pixels apart, to sub-pixel."""
+    flat = np.flatnonzero(mask)
+    order = flat[np.argsort(auto.ravel()[flat])[::-1][: 64 * _LATTICE_PEAKS]]
+    kept: list[tuple[int, int]] = []
+    for index in order:
+        y, x = divmod(int(index), auto.shape[1])
+        if all(abs(y - a) + abs(x - b) > 4 for a, b in kept):
+            kept.append((y, x))
+            if len(kept) == _LATTICE_PEAKS:
+                break
+    return [_subpixel(auto, y, x) for y, x in kept]
+
+
+def lattices(plane: WorkMap, aspect: float = 1.0) -> list[Lattice]:
     """The tile's periods as the picture shows them, from the autocorrelation of its work
     map: the mark repeats every tile, so a crop, zoom, rotation or shear moves the peaks
-    at one tile's lag (128 work px on each axis) to where the edit put them. The best
-    `_LATTICE_PEAKS` on each axis, a few pixels apart, in every pairing.
+    at one tile's lag (128 work px on each axis) to where the edit put them. Proposed:
+    the best `_LATTICE_PEAKS` of each axis in every pairing, and each of them completed
+    by the period a rotation (or an equal crop) would give the other axis: as long, at a
+    right angle, in the picture's own pixels (`aspect`: its height / width), for when
+    the picture's own structure hides one axis's peak.
 
     The power spectrum is divided by its own smoothed self first: what the picture has in
     plenty (its textures, edges, a striped shirt) then weighs no more than the rest, while
@@ -414,19 +432,11 @@ def lattices(plane: WorkMap) -> list[Lattice]:
     auto = fft.irfft2(power, s=(2 * WORK, 2 * WORK)).astype(np.float64)
     scale, height_axis, width_axis = _lag_geometry()
     auto *= scale
-    axes: list[list[tuple[float, float]]] = []
-    for mask in (height_axis, width_axis):
-        flat = np.flatnonzero(mask)
-        order = flat[np.argsort(auto.ravel()[flat])[::-1][: 64 * _LATTICE_PEAKS]]
-        kept: list[tuple[int, int]] = []
-        for index in order:
-            y, x = divmod(int(index), auto.shape[1])
-            if all(abs(y - a) + abs(x - b) > 4 for a, b in kept):
-                kept.append((y, x))
-                if len(kept) == _LATTICE_PEAKS:
-                    break
-        axes.append([_subpixel(auto, y, x) for y, x in kept])
-    return [(h, w) for h in axes[0] for w in axes[1]]
+    heights, widths = _axis_peaks(auto, height_axis), _axis_peaks(auto, width_axis)
+    found = [(h, w) for h in heights for w in widths]
+    found += [(h, (-h[1] / aspect, h[0] * aspect)) for h in heights]
+    found += [((w[1] / aspect, -w[0] * aspect), w) for w in widths]
+    return list(dict.fromkeys(found))
 
 
 def unwarp(plane: WorkMap, lattice: Lattice) -> NDArray[np.float32]:
@@ -455,17 +465,22 @@ def unwarp(plane: WorkMap, lattice: Lattice) -> NDArray[np.float32]:
     )
 
 
-def _lattice(plane: WorkMap, lay: Layout) -> list[Hypothesis]:
-    """Each lattice's unwarped map, as it is and mirrored, at the pilot's best offsets."""
-    hypotheses: list[Hypothesis] = []
-    for lattice in lattices(plane):
+def _lattice(plane: WorkMap, lay: Layout, aspect: float) -> list[Hypothesis]:
+    """Each proposed lattice's unwarped map, as it is and mirrored: the `_LATTICE_KEEP`
+    whose pilot stands out most, each at the pilot's best offsets."""
+    poses: list[Pose] = []
+    tiles: list[NDArray[np.float32]] = []
+    for lattice in lattices(plane, aspect):
         level = unwarp(plane, lattice)
         for mirrored in (False, True):
-            spectrum = fft.rfft2(_fold_tile(level[:, ::-1] if mirrored else level, TILE))
-            _, corr = _pilot_z(spectrum[None], lay.pilot_filter)
-            pose = Pose(mirrored=mirrored, lattice=lattice)
-            hypotheses += [(pose, spectrum, s) for s in _peaks(corr[0], _LATTICE_OFFSETS)]
-    return hypotheses
+            poses.append(Pose(mirrored=mirrored, lattice=lattice))
+            tiles.append(_fold_tile(level[:, ::-1] if mirrored else level, TILE))
+    spectra = fft.rfft2(np.stack(tiles))
+    z, corr = _pilot_z(spectra, lay.pilot_filter)
+    best = np.argsort(z)[::-1][:_LATTICE_KEEP]
+    return [
+        (poses[i], spectra[i], shift) for i in best for shift in _peaks(corr[i], _LATTICE_OFFSETS)
+    ]
 
 
 def _scanned(plane: WorkMap, lay: Layout) -> list[Hypothesis]:
@@ -477,8 +492,9 @@ def _scanned(plane: WorkMap, lay: Layout) -> list[Hypothesis]:
     ]
 
 
-def search(plane: WorkMap, lay: Layout) -> tuple[Candidate, int]:
-    """The best hypothesis for a work map, and how many were decoded (<= PER_VIEW).
+def search(plane: WorkMap, lay: Layout, aspect: float = 1.0) -> tuple[Candidate, int]:
+    """The best hypothesis for a work map of a picture `aspect` (height / width) in
+    shape, and how many were decoded (<= PER_VIEW).
 
     In stages, cheapest and likeliest first, each decoded in one batch, stopping as soon
     as one passes the threshold: the whole picture as it is; then mirrored, and the
@@ -487,7 +503,7 @@ def search(plane: WorkMap, lay: Layout) -> tuple[Candidate, int]:
     """
     stages: tuple[Callable[[], list[Hypothesis]], ...] = (
         lambda: _whole(plane, lay, mirrored=False),
-        lambda: _whole(plane, lay, mirrored=True) + _lattice(plane, lay),
+        lambda: _whole(plane, lay, mirrored=True) + _lattice(plane, lay, aspect),
         lambda: _scanned(plane, lay),
     )
     best: Candidate | None = None

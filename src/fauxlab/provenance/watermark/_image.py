@@ -12,6 +12,7 @@ from fauxlab.errors import InputError
 from fauxlab.provenance.borders import NO_BARS, Bars, find_bars, strip_bars
 from fauxlab.provenance.watermark._detect import (
     HYPOTHESES,
+    PER_VIEW,
     THRESHOLD,
     Candidate,
     WorkMap,
@@ -27,6 +28,8 @@ from fauxlab.provenance.watermark._layout import (
 )
 
 RGBImage = NDArray[np.uint8]
+MAX_VIEWS = 2  # the picture without its bars, and as it is
+assert MAX_VIEWS * PER_VIEW <= HYPOTHESES, "the threshold's union bound must cover every read"
 MIN_SIDE = 64  # below this a chip is under one pixel and the mark cannot survive anything
 
 
@@ -157,7 +160,7 @@ def read_views(found_views: list[View], lay: Layout, frames: int = 1) -> Waterma
     best: tuple[Candidate, View] | None = None
     scored = 0
     for view in found_views:
-        candidate, count = search(view.plane, lay)
+        candidate, count = search(view.plane, lay, view.shape[0] / view.shape[1])
         scored += count
         if best is None or candidate.score > best[0].score:
             best = (candidate, view)
