@@ -9,6 +9,7 @@ watermark and the PDQ look-up) also read the picture as it is.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -24,8 +25,8 @@ NO_BARS: Bars = (0, 0, 0, 0)
 def _grey(image: NDArray[np.uint8]) -> NDArray[np.float32]:
     if image.ndim == 2:
         return image.astype(np.float32)
-    rgb = image[..., :3].astype(np.float32)
-    return 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]  # type: ignore[no-any-return]
+    grey = cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_RGB2GRAY)
+    return grey.astype(np.float32)  # type: ignore[no-any-return]
 
 
 def _run(lines: NDArray[np.float32]) -> int:

@@ -71,10 +71,10 @@ _POWER_SIGMA = 4.0  # frequency bins: the smoothing the power spectrum is divide
 _LATTICE_PEAKS = 3  # autocorrelation peaks kept per axis (see `lattices`)
 _LATTICE_KEEP = 4  # unwarped lattices (either way round) decoded, best pilot first
 _LATTICE_OFFSETS = 2  # pilot peaks decoded per lattice kept
-PER_VIEW = 2 * _OFFSETS + _LATTICE_KEEP * _LATTICE_OFFSETS + 2 * 2 * _SCAN_KEEP * _SCAN_OFFSETS
+PER_VIEW = 2 * _OFFSETS + _LATTICE_KEEP * _LATTICE_OFFSETS + 2 * 3 * _SCAN_KEEP * _SCAN_OFFSETS
 """Hypotheses one view (the picture, or the picture without its bars) decodes at most: the
 whole picture both ways round, the lattices kept, and the crop scan (at most
-2 * _SCAN_KEEP sizes each way round) with `_SCAN_OFFSETS` offsets each."""
+3 * _SCAN_KEEP sizes each way round: 6 + 3 + 3 + 3 + 3) with `_SCAN_OFFSETS` offsets each."""
 
 WorkMap = NDArray[np.float32]
 Spectrum = NDArray[np.complex64]  # single precision: twice the FFT speed, scores equal to 1e-4
@@ -287,10 +287,18 @@ def _decode_all(hypotheses: list[Hypothesis], lay: Layout) -> Candidate:
     )
 
 
-def _coarse_scores(plane: WorkMap, lay: Layout) -> dict[tuple[bool, Size], float]:
-    """The pilot's z-score at every size of the three scan lines, at half resolution:
-    both sides cut alike (s, s), the height only (s, top) and the width only (top, s); for
-    the picture as it is and mirrored, keyed (mirrored, size).
+ScanLine = tuple[list[Size], int]  # sizes along one line of the scan, how many to keep
+
+
+def _coarse_scores(
+    plane: WorkMap, lay: Layout, anchors: tuple[int | None, int | None] = (None, None)
+) -> tuple[dict[tuple[bool, Size], float], list[ScanLine]]:
+    """The pilot's z-score at every size of the scan lines, at half resolution: both
+    sides cut alike (s, s), the height only (s, top) and the width only (top, s), and,
+    where the autocorrelation found one side's period (`anchors`: that side's size), the
+    other side scanned with it held (h, s) or (s, w), a crop of any aspect. For the
+    picture as it is and mirrored, keyed (mirrored, size); with the lines and how many
+    of each to refine.
 
     A mirrored picture folds to the mirror of the same tile, circularly shifted, and the
     z-score ignores shifts: correlating the same folded tiles with the mirrored pilot
@@ -309,30 +317,44 @@ def _coarse_scores(plane: WorkMap, lay: Layout) -> dict[tuple[bool, Size], float
             np.asarray(height_only, np.float32).reshape(tile, len(sides), tile).transpose(1, 0, 2),
         ]
     )
-    spectra = fft.rfft2(tiles)
-    sizes = [(s, s) for s in sides] + [(s, top) for s in sides] + [(top, s) for s in sides]
+    lines: list[ScanLine] = [
+        ([(s, s) for s in sides], _SCAN_KEEP),
+        ([(s, top) for s in sides], _SCAN_KEEP // 2),
+        ([(top, s) for s in sides], _SCAN_KEEP // 2),
+    ]
+    height, width = anchors
+    extra = []
+    if height is not None:  # the height resized to the anchor, the width to every side
+        held = np.asarray(rows[height - tile] @ folds.T, np.float32)
+        extra.append(held.reshape(tile, len(sides), tile).transpose(1, 0, 2))
+        lines.append(([(height, s) for s in sides], _SCAN_KEEP // 2))
+    if width is not None:  # the width resized to the anchor, the height to every side
+        fold = _axis_fold(top, width, tile)
+        held = np.asarray(fold @ rows.reshape(-1, top).T, np.float32).T
+        extra.append(held.reshape(len(sides), tile, tile))
+        lines.append(([(s, width) for s in sides], _SCAN_KEEP // 2))
+    spectra = fft.rfft2(np.concatenate([tiles, *extra]) if extra else tiles)
+    sizes = [size for line, _ in lines for size in line]
     scores: dict[tuple[bool, Size], float] = {}
     for mirrored, pilot in ((False, lay.coarse_pilot_filter), (True, lay.coarse_mirror_filter)):
         z, _ = _pilot_z(spectra, pilot)
         for size, value in zip(sizes, z.tolist(), strict=True):
             scores[mirrored, size] = value
-    return scores
+    return scores, lines
 
 
-def _scan(plane: WorkMap, lay: Layout) -> list[tuple[Pose, Spectrum, NDArray[np.floating[Any]]]]:
+def _scan(
+    plane: WorkMap, lay: Layout, anchors: tuple[int | None, int | None] = (None, None)
+) -> list[tuple[Pose, Spectrum, NDArray[np.floating[Any]]]]:
     """Poses to try for a crop, best pilot first: crops of 50% to 100% of the picture,
-    of both sides alike (the best `_SCAN_KEEP` of that line) or of one side only, a change
-    of aspect (the best `_SCAN_KEEP // 2` of each), for the picture as it is and mirrored.
-    The scan runs at half resolution, every other work pixel; the sizes kept are then
-    refined to the pixel."""
-    rough, top = _coarse_scores(plane, lay), WORK // 2
+    of both sides alike (the best `_SCAN_KEEP` of that line), of one side only, a change
+    of aspect, or of one side with the other held at an anchor (the best `_SCAN_KEEP // 2`
+    of each), for the picture as it is and mirrored. The scan runs at half resolution,
+    every other work pixel; the sizes kept are then refined to the pixel."""
+    rough, lines = _coarse_scores(plane, lay, anchors)
+    top = WORK // 2
     found: list[tuple[Pose, Spectrum, NDArray[np.floating[Any]], float]] = []
     for mirrored in (False, True):
-        lines = (
-            ([size for m, size in rough if m == mirrored and size[0] == size[1]], _SCAN_KEEP),
-            ([size for m, size in rough if m == mirrored and size[1] == top], _SCAN_KEEP // 2),
-            ([size for m, size in rough if m == mirrored and size[0] == top], _SCAN_KEEP // 2),
-        )
         groups: list[list[Size]] = []
         for line, keep in lines:
             ranked_line = sorted(line, key=lambda size: rough[mirrored, size], reverse=True)
@@ -413,14 +435,14 @@ def _axis_peaks(auto: NDArray[np.float64], mask: NDArray[np.bool_]) -> list[tupl
     return [_subpixel(auto, y, x) for y, x in kept]
 
 
-def lattices(plane: WorkMap, aspect: float = 1.0) -> list[Lattice]:
+Period = tuple[float, float]  # (dy, dx) work px: one of the tile's periods in a work map
+
+
+def periods(plane: WorkMap) -> tuple[list[Period], list[Period]]:
     """The tile's periods as the picture shows them, from the autocorrelation of its work
     map: the mark repeats every tile, so a crop, zoom, rotation or shear moves the peaks
-    at one tile's lag (128 work px on each axis) to where the edit put them. Proposed:
-    the best `_LATTICE_PEAKS` of each axis in every pairing, and each of them completed
-    by the period a rotation (or an equal crop) would give the other axis: as long, at a
-    right angle, in the picture's own pixels (`aspect`: its height / width), for when
-    the picture's own structure hides one axis's peak.
+    at one tile's lag (128 work px on each axis) to where the edit put them. The best
+    `_LATTICE_PEAKS` near the height axis, and near the width axis.
 
     The power spectrum is divided by its own smoothed self first: what the picture has in
     plenty (its textures, edges, a striped shirt) then weighs no more than the rest, while
@@ -432,11 +454,29 @@ def lattices(plane: WorkMap, aspect: float = 1.0) -> list[Lattice]:
     auto = fft.irfft2(power, s=(2 * WORK, 2 * WORK)).astype(np.float64)
     scale, height_axis, width_axis = _lag_geometry()
     auto *= scale
-    heights, widths = _axis_peaks(auto, height_axis), _axis_peaks(auto, width_axis)
+    return _axis_peaks(auto, height_axis), _axis_peaks(auto, width_axis)
+
+
+def lattices(heights: list[Period], widths: list[Period], aspect: float = 1.0) -> list[Lattice]:
+    """Lattices to try from the periods found on each axis: every pairing, and each period
+    completed by the one a rotation (or an equal crop) would give the other axis: as
+    long, at a right angle, in the picture's own pixels (`aspect`: its height / width),
+    for when the picture's own structure hides one axis's peak."""
     found = [(h, w) for h in heights for w in widths]
     found += [(h, (-h[1] / aspect, h[0] * aspect)) for h in heights]
     found += [((w[1] / aspect, -w[0] * aspect), w) for w in widths]
     return list(dict.fromkeys(found))
+
+
+def _anchor(found: list[Period]) -> int | None:
+    """The coarse scan size (half-resolution px) of the best period, if it lies along its
+    axis and within the scan's range: a crop of that side to TILE / its length."""
+    if not found:
+        return None
+    dy, dx = found[0]
+    length, lean = math.hypot(dy, dx), min(abs(dy), abs(dx))
+    size = round(WORK / 2 * TILE / length)
+    return size if lean <= 2.0 and TILE // 2 <= size < WORK // 2 else None
 
 
 def unwarp(plane: WorkMap, lattice: Lattice) -> NDArray[np.float32]:
@@ -444,7 +484,9 @@ def unwarp(plane: WorkMap, lattice: Lattice) -> NDArray[np.float32]:
     each axis; what falls outside the picture is zero (no evidence either way)."""
     (y1, x1), (y2, x2) = lattice
     forward = np.array([[y1, y2], [x1, x2]], dtype=np.float64) / TILE  # tile (row, col) -> map
-    corners = np.linalg.solve(forward, np.array([[0, 0, WORK, WORK], [0, WORK, 0, WORK]]))
+    determinant = forward[0, 0] * forward[1, 1] - forward[0, 1] * forward[1, 0]
+    inverse = np.array([[forward[1, 1], -forward[0, 1]], [-forward[1, 0], forward[0, 0]]])
+    corners = inverse / determinant @ np.array([[0, 0, WORK, WORK], [0, WORK, 0, WORK]])
     low, high = np.floor(corners.min(axis=1)), np.ceil(corners.max(axis=1))
     rows, cols = (int(v) for v in np.minimum(high - low, 4 * WORK))
     origin = forward @ low
@@ -465,16 +507,18 @@ def unwarp(plane: WorkMap, lattice: Lattice) -> NDArray[np.float32]:
     )
 
 
-def _lattice(plane: WorkMap, lay: Layout, aspect: float) -> list[Hypothesis]:
+def _lattice(plane: WorkMap, lay: Layout, proposed: list[Lattice]) -> list[Hypothesis]:
     """Each proposed lattice's unwarped map, as it is and mirrored: the `_LATTICE_KEEP`
     whose pilot stands out most, each at the pilot's best offsets."""
     poses: list[Pose] = []
     tiles: list[NDArray[np.float32]] = []
-    for lattice in lattices(plane, aspect):
+    for lattice in proposed:
         level = unwarp(plane, lattice)
         for mirrored in (False, True):
             poses.append(Pose(mirrored=mirrored, lattice=lattice))
             tiles.append(_fold_tile(level[:, ::-1] if mirrored else level, TILE))
+    if not tiles:
+        return []
     spectra = fft.rfft2(np.stack(tiles))
     z, corr = _pilot_z(spectra, lay.pilot_filter)
     best = np.argsort(z)[::-1][:_LATTICE_KEEP]
@@ -483,11 +527,13 @@ def _lattice(plane: WorkMap, lay: Layout, aspect: float) -> list[Hypothesis]:
     ]
 
 
-def _scanned(plane: WorkMap, lay: Layout) -> list[Hypothesis]:
+def _scanned(
+    plane: WorkMap, lay: Layout, anchors: tuple[int | None, int | None]
+) -> list[Hypothesis]:
     """The crop scan's poses (see `_scan`), each at the pilot's best few offsets."""
     return [
         (pose, spectrum, shift)
-        for pose, spectrum, corr in _scan(plane, lay)
+        for pose, spectrum, corr in _scan(plane, lay, anchors)
         for shift in _peaks(corr, _SCAN_OFFSETS)
     ]
 
@@ -501,22 +547,26 @@ def search(plane: WorkMap, lay: Layout, aspect: float = 1.0) -> tuple[Candidate,
     lattices the autocorrelation proposes (rotations, shears, crops of any aspect), both
     ways round; then the crop scan, both ways round.
     """
-    stages: tuple[Callable[[], list[Hypothesis]], ...] = (
-        lambda: _whole(plane, lay, mirrored=False),
-        lambda: _whole(plane, lay, mirrored=True) + _lattice(plane, lay, aspect),
-        lambda: _scanned(plane, lay),
+    best = _decode_all(_whole(plane, lay, mirrored=False), lay)
+    scored = _OFFSETS
+    if best.score >= THRESHOLD:
+        return best, scored
+    heights, widths = periods(plane)
+    later: tuple[Callable[[], list[Hypothesis]], ...] = (
+        lambda: (
+            _whole(plane, lay, mirrored=True)
+            + _lattice(plane, lay, lattices(heights, widths, aspect))
+        ),
+        lambda: _scanned(plane, lay, (_anchor(heights), _anchor(widths))),
     )
-    best: Candidate | None = None
-    scored = 0
-    for stage in stages:
+    for stage in later:
         hypotheses = stage()
         if not hypotheses:
             continue
         found = _decode_all(hypotheses, lay)
         scored += len(hypotheses)
-        if best is None or found.score > best.score:
+        if found.score > best.score:
             best = found
         if best.score >= THRESHOLD:
             break
-    assert best is not None  # the first stage always has a hypothesis
     return best, scored
