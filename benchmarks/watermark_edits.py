@@ -296,7 +296,8 @@ def _null(old: ModuleType, args: argparse.Namespace) -> None:
 def _video(old: ModuleType, args: argparse.Namespace) -> None:
     clips = sorted((args.data / "videos").glob("*.mp4"))[: args.videos]
     print(
-        f"\nvideo: {len(clips)} clips x {args.video_frames} frames, every frame edited, H.264 CRF 28, read pooled"
+        f"\nvideo: {len(clips)} clips x {args.video_frames} frames, every frame edited, "
+        "H.264 CRF 28, read pooled"
     )
     print(f"{'edit':16}{'new':>6}{'old':>6}")
     results: dict[str, tuple[list[bool], list[bool]]] = {e: ([], []) for e in VIDEO_EDITS}

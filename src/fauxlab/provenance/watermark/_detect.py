@@ -37,13 +37,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 from scipy import fft, sparse
+from scipy.ndimage import map_coordinates
 
 from fauxlab.provenance.watermark import _ecc
 from fauxlab.provenance.watermark._layout import (
@@ -68,7 +69,8 @@ _LAGS = (100.0, 245.0)  # work px: tile periods looked for, a 1.28x zoom to a cr
 _TILT = 14.0  # degrees a period may lean off its axis: rotations of +-10 and some shear
 _MIN_OVERLAP = WORK * 32  # work px^2 a lag must still overlap to be looked at
 _POWER_SIGMA = 4.0  # frequency bins: the smoothing the power spectrum is divided by
-_LATTICE_PEAKS = 3  # autocorrelation peaks kept per axis (see `lattices`)
+_LATTICE_PEAKS = 2  # autocorrelation peaks kept per axis (see `lattices`)
+_SIMILAR = 3  # rotations with an even scale proposed from both axes at once (`_similar`)
 _LATTICE_KEEP = 4  # unwarped lattices (either way round) decoded, best pilot first
 _LATTICE_OFFSETS = 2  # pilot peaks decoded per lattice kept
 PER_VIEW = 2 * _OFFSETS + _LATTICE_KEEP * _LATTICE_OFFSETS + 2 * 3 * _SCAN_KEEP * _SCAN_OFFSETS
@@ -438,7 +440,17 @@ def _axis_peaks(auto: NDArray[np.float64], mask: NDArray[np.bool_]) -> list[tupl
 Period = tuple[float, float]  # (dy, dx) work px: one of the tile's periods in a work map
 
 
-def periods(plane: WorkMap) -> tuple[list[Period], list[Period]]:
+@dataclass(frozen=True)
+class Periods:
+    """The autocorrelation of a work map as z-scores over the lags where a period may lie
+    (zero elsewhere), and its best peaks near the height and the width axis."""
+
+    auto: NDArray[np.float64]
+    heights: list[Period]
+    widths: list[Period]
+
+
+def periods(plane: WorkMap) -> Periods:
     """The tile's periods as the picture shows them, from the autocorrelation of its work
     map: the mark repeats every tile, so a crop, zoom, rotation or shear moves the peaks
     at one tile's lag (128 work px on each axis) to where the edit put them. The best
@@ -454,18 +466,58 @@ def periods(plane: WorkMap) -> tuple[list[Period], list[Period]]:
     auto = fft.irfft2(power, s=(2 * WORK, 2 * WORK)).astype(np.float64)
     scale, height_axis, width_axis = _lag_geometry()
     auto *= scale
-    return _axis_peaks(auto, height_axis), _axis_peaks(auto, width_axis)
+    looked = height_axis | width_axis
+    values = auto[looked]
+    auto = (auto - values.mean()) / max(float(values.std()), 1e-12)
+    auto[~looked] = 0.0
+    return Periods(auto, _axis_peaks(auto, height_axis), _axis_peaks(auto, width_axis))
 
 
-def lattices(heights: list[Period], widths: list[Period], aspect: float = 1.0) -> list[Lattice]:
-    """Lattices to try from the periods found on each axis: every pairing, and each period
-    completed by the one a rotation (or an equal crop) would give the other axis: as
-    long, at a right angle, in the picture's own pixels (`aspect`: its height / width),
-    for when the picture's own structure hides one axis's peak."""
-    found = [(h, w) for h in heights for w in widths]
-    found += [(h, (-h[1] / aspect, h[0] * aspect)) for h in heights]
-    found += [((w[1] / aspect, -w[0] * aspect), w) for w in widths]
-    return list(dict.fromkeys(found))
+@lru_cache(maxsize=8)
+def _similarity_grid(aspect: float) -> tuple[NDArray[np.float64], ...]:
+    """For every rotation (+-12 degrees, steps of 0.25) and period length (the lag range,
+    steps of half a pixel) of the tile seen turned and evenly scaled in a picture of
+    `aspect`: the lags of its height and width periods in the work map, and the pair."""
+    turn = np.radians(np.arange(-12.0, 12.01, 0.25))
+    length = np.arange(_LAGS[0], _LAGS[1], 0.5)
+    theta, size = (v.ravel() for v in np.meshgrid(turn, length, indexing="ij"))
+    cos, sin = np.cos(theta), np.sin(theta)
+    return (size * cos, size * sin * aspect, -size * sin, size * cos * aspect, theta, size)
+
+
+def _similar(found: Periods, aspect: float) -> list[Lattice]:
+    """The `_SIMILAR` best lattices of a rotation with an even crop or zoom, scored by the
+    autocorrelation at both of their periods at once: twice the evidence of one axis, in a
+    space of two parameters instead of four, which finds the pair where the picture's own
+    structure outscores each period alone."""
+    hy, hx, wy, wx, theta, size = _similarity_grid(round(aspect, 4))
+    side = found.auto.shape[0]
+    score = map_coordinates(found.auto, [hy % side, hx % side], order=1, mode="grid-wrap")
+    score += map_coordinates(found.auto, [wy % side, wx % side], order=1, mode="grid-wrap")
+    kept: list[int] = []
+    for index in np.argsort(score)[::-1][:400]:
+        if all(
+            abs(theta[index] - theta[k]) > math.radians(1.5) or abs(size[index] - size[k]) > 4
+            for k in kept
+        ):
+            kept.append(int(index))
+            if len(kept) == _SIMILAR:
+                break
+    return [((hy[k], hx[k]), (wy[k], wx[k])) for k in kept]
+
+
+def lattices(found: Periods, aspect: float = 1.0) -> list[Lattice]:
+    """Lattices to try: the periods found on each axis in every pairing; each completed by
+    the one a rotation (or an equal crop) would give the other axis, as long and at a
+    right angle in the picture's own pixels (`aspect`: its height / width), for when the
+    picture's own structure hides one axis's peak; and the best rotations with an even
+    crop scored on both axes at once (`_similar`)."""
+    heights, widths = found.heights, found.widths
+    proposed = [(h, w) for h in heights for w in widths]
+    proposed += [(h, (-h[1] / aspect, h[0] * aspect)) for h in heights]
+    proposed += [((w[1] / aspect, -w[0] * aspect), w) for w in widths]
+    proposed += _similar(found, aspect)
+    return list(dict.fromkeys(proposed))
 
 
 def _anchor(found: list[Period]) -> int | None:
@@ -543,21 +595,23 @@ def search(plane: WorkMap, lay: Layout, aspect: float = 1.0) -> tuple[Candidate,
     shape, and how many were decoded (<= PER_VIEW).
 
     In stages, cheapest and likeliest first, each decoded in one batch, stopping as soon
-    as one passes the threshold: the whole picture as it is; then mirrored, and the
-    lattices the autocorrelation proposes (rotations, shears, crops of any aspect), both
-    ways round; then the crop scan, both ways round.
+    as one passes the threshold: the whole picture as it is; mirrored; the lattices the
+    autocorrelation proposes (rotations, shears, crops of any aspect), both ways round;
+    then the crop scan, both ways round.
     """
     best = _decode_all(_whole(plane, lay, mirrored=False), lay)
     scored = _OFFSETS
     if best.score >= THRESHOLD:
         return best, scored
-    heights, widths = periods(plane)
+
+    @cache
+    def proposed() -> Periods:  # computed once, and only if the mirror alone fails
+        return periods(plane)
+
     later: tuple[Callable[[], list[Hypothesis]], ...] = (
-        lambda: (
-            _whole(plane, lay, mirrored=True)
-            + _lattice(plane, lay, lattices(heights, widths, aspect))
-        ),
-        lambda: _scanned(plane, lay, (_anchor(heights), _anchor(widths))),
+        lambda: _whole(plane, lay, mirrored=True),
+        lambda: _lattice(plane, lay, lattices(proposed(), aspect)),
+        lambda: _scanned(plane, lay, (_anchor(proposed().heights), _anchor(proposed().widths))),
     )
     for stage in later:
         hypotheses = stage()
