@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/watermark_edits.py [--data ../shared/data] [--faces 30]
         [--frames 1] [--null 300] [--videos 3] [--video-frames 24] [--baseline 814be95]
+        [--null-only]
 
 For each edit of issue 29's table (and its combinations), on UTKFace faces upscaled to 256
 and to 512 px and one frame of each shared video at its own size: is the watermark found
@@ -246,6 +247,7 @@ def _null(old: ModuleType, args: argparse.Namespace) -> None:
     padded = [_pad(f, 16 / 9) for f in faces[::4]]
     unmarked = faces + frames + padded
     new_scores, old_scores, new_ms, old_ms, decoded = [], [], [], [], []
+    new_pdq, old_pdq = [], []
     for image in unmarked:
         start = time.perf_counter()
         reading = wm.extract(image)
@@ -253,6 +255,12 @@ def _null(old: ModuleType, args: argparse.Namespace) -> None:
         previous = old.extract(image)
         new_ms.append(1000 * (middle - start))
         old_ms.append(1000 * (time.perf_counter() - middle))
+        start = time.perf_counter()
+        image_lookups(image)
+        middle = time.perf_counter()
+        pdq_hex(image)
+        new_pdq.append(1000 * (middle - start))
+        old_pdq.append(1000 * (time.perf_counter() - middle))
         new_scores.append(reading.score)
         old_scores.append(previous.score)
         decoded.append(reading.hypotheses)
@@ -277,6 +285,15 @@ def _null(old: ModuleType, args: argparse.Namespace) -> None:
         f"{face_old:.0f} ms, ratio {face_new / face_old:.2f}; over all unmarked: new "
         f"{np.median(new_ms):.0f} ms, old {np.median(old_ms):.0f} ms"
     )
+    verify_new = np.median(new_ms[: len(faces)]) + np.median(new_pdq[: len(faces)])
+    verify_old = np.median(old_ms[: len(faces)]) + np.median(old_pdq[: len(faces)])
+    print(
+        f"  PDQ look-up hashes of a 512 px face: new {np.median(new_pdq):.1f} ms (8 dihedral, "
+        f"16 with bars), old {np.median(old_pdq):.1f} ms (1); verify's watermark + PDQ part: "
+        f"new {verify_new:.0f} ms, old {verify_old:.0f} ms, ratio {verify_new / verify_old:.2f}"
+    )
+    if not _EDITED_SCORES:
+        return
     edited = np.array(_EDITED_SCORES)
     print("\nthreshold trade-off (new decoder; bound = 256 * 2^32 * exp(-t^2 / 2)):")
     print(f"{'t':>6}{'FPR bound':>12}{'unmarked >= t':>15}{'edited found':>14}")
@@ -327,9 +344,15 @@ def main() -> None:
     parser.add_argument("--videos", type=int, default=3, help="clips marked, edited, re-encoded")
     parser.add_argument("--video-frames", type=int, default=24, help="frames of each clip")
     parser.add_argument("--baseline", default="814be95", help="git revision of the old decoder")
+    parser.add_argument(
+        "--null-only", action="store_true", help="only the unmarked pictures (a large --null)"
+    )
     args = parser.parse_args()
     cv2.setNumThreads(2)
     old = _baseline(args.baseline)
+    if args.null_only:
+        _null(old, args)
+        return
     pictures = _pictures(args)
     counts = collections.Counter(label for label, _ in pictures)
     print(
