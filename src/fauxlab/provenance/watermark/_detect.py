@@ -73,7 +73,6 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 from scipy import fft, sparse
-from scipy.ndimage import map_coordinates
 
 from fauxlab.provenance.watermark import _ecc
 from fauxlab.provenance.watermark._layout import (
@@ -514,15 +513,27 @@ def _similarity_grid(aspect: float) -> tuple[NDArray[np.float64], ...]:
     return (size * cos, size * sin * aspect, -size * sin, size * cos * aspect, theta, size)
 
 
+def _bilinear(
+    values: NDArray[np.float64], y: NDArray[np.float64], x: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """`values` (circular) at fractional positions, interpolated bilinearly."""
+    side = values.shape[0]
+    y0, x0 = np.floor(y), np.floor(x)
+    fy, fx = y - y0, x - x0
+    r0, c0 = y0.astype(np.intp) % side, x0.astype(np.intp) % side
+    r1, c1 = (r0 + 1) % side, (c0 + 1) % side
+    top = values[r0, c0] * (1 - fx) + values[r0, c1] * fx
+    bottom = values[r1, c0] * (1 - fx) + values[r1, c1] * fx
+    return top * (1 - fy) + bottom * fy  # type: ignore[no-any-return]
+
+
 def _similar(found: Periods, aspect: float) -> list[Lattice]:
     """The `_SIMILAR` best lattices of a rotation with an even crop or zoom, scored by the
     autocorrelation at both of their periods at once: twice the evidence of one axis, in a
     space of two parameters instead of four, which finds the pair where the picture's own
     structure outscores each period alone."""
     hy, hx, wy, wx, theta, size = _similarity_grid(round(aspect, 4))
-    side = found.auto.shape[0]
-    score = map_coordinates(found.auto, [hy % side, hx % side], order=1, mode="grid-wrap")
-    score += map_coordinates(found.auto, [wy % side, wx % side], order=1, mode="grid-wrap")
+    score = _bilinear(found.auto, hy, hx) + _bilinear(found.auto, wy, wx)
     kept: list[int] = []
     for index in np.argsort(score)[::-1][:400]:
         if all(
