@@ -66,14 +66,22 @@ def _sealed_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.sealed{suffix}")
 
 
+def _and(items: tuple[str, ...]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _render(report: VerifyReport) -> None:
     mark, creds, found = report.watermark, report.credentials, report.ledger
     verdict = "[bold green]sealed by fauxlab[/]" if report.sealed_by_fauxlab else "no fauxlab seal"
     stdout.print(f"[bold]{report.path}[/] ({report.kind}): {verdict}", highlight=False)
     if mark is not None:
         state = f"found, id {mark.payload}" if mark.found else "not found"
+        undone = f", after undoing {_and(mark.undone)}" if mark.undone else ""
         stdout.print(
             f"  watermark    {state} (score {mark.score:.1f}, threshold {mark.threshold:.1f})"
+            f"{undone}",
+            highlight=False,
         )
     if creds is not None:
         if not creds.present:
@@ -86,7 +94,8 @@ def _render(report: VerifyReport) -> None:
     ledger_text = {
         "exact": "exact match (same bytes)",
         "watermark": "matched by watermark id",
-        "near": f"near match, PDQ distance {found.distance}",
+        "near": f"near match, PDQ distance {found.distance}"
+        + (f" ({found.variant})" if found.variant else ""),
         "none": "not recorded",
         "no-ledger": "no ledger here",
     }[found.status]

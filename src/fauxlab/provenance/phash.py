@@ -18,6 +18,7 @@ import pdqhash  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 
 from fauxlab.media import Sampling, iter_frames
+from fauxlab.provenance.borders import NO_BARS, common_bars, find_bars, strip_bars
 
 PDQ_BITS = 256
 NEAR_DUPLICATE_DISTANCE = 31
@@ -61,6 +62,31 @@ def pdq(image: NDArray[np.uint8]) -> PerceptualHash:
     return PerceptualHash(packed.tobytes().hex(), int(quality))
 
 
+DIHEDRAL_EDITS = (
+    "",
+    "turned 90 degrees clockwise",
+    "turned 180 degrees",
+    "turned 90 degrees counter-clockwise",
+    "flipped upside down",
+    "mirrored",
+    "transposed",
+    "transposed the other way",
+)
+"""For each of `pdq_dihedral`'s hashes, what a copy was done to, compared with the
+original it matches when that hash does ("" for the picture as it is)."""
+
+
+def pdq_dihedral(image: NDArray[np.uint8]) -> list[PerceptualHash]:
+    """PDQ of the picture in its eight dihedral poses, in `DIHEDRAL_EDITS`' order: PDQ
+    derives them from one DCT, so the eight cost about one hash. A mirrored or turned
+    copy matches its original through one of them."""
+    bits, quality = pdqhash.compute_dihedral(_rgb(image))
+    return [
+        PerceptualHash(np.packbits(np.asarray(b, dtype=np.uint8)).tobytes().hex(), int(quality))
+        for b in bits
+    ]
+
+
 def pdq_hex(image: NDArray[np.uint8]) -> str:
     """Just the hex of `pdq(image)`."""
     return pdq(image).hex
@@ -87,3 +113,45 @@ def video_pdq(path: Path, frames: int = DEFAULT_VIDEO_FRAMES) -> list[Perceptual
     if frames < 1:
         raise ValueError(f"sample at least one frame, got {frames}")
     return [pdq(frame.image) for frame in iter_frames(path, Sampling("count", frames))]
+
+
+def _bars_label(bars: tuple[int, int, int, int]) -> str:
+    top, bottom, left, right = bars
+    kinds = (["letterbox"] if top or bottom else []) + (["pillarbox"] if left or right else [])
+    return " and ".join(kinds) + " bars removed"
+
+
+def _join(*parts: str) -> str:
+    return ", ".join(part for part in parts if part)
+
+
+def image_lookups(image: NDArray[np.uint8]) -> list[tuple[str, str]]:
+    """(how the copy was edited, PDQ hex) to look a picture up by: its eight dihedral
+    variants, and those of the picture inside its flat bars when it has any. A crop PDQ
+    does not survive (its DCT sees another picture); the watermark covers crops."""
+    found = [(edit, h.hex) for edit, h in zip(DIHEDRAL_EDITS, pdq_dihedral(image), strict=True)]
+    bars = find_bars(image)
+    if bars != NO_BARS:
+        inner = pdq_dihedral(np.ascontiguousarray(strip_bars(_rgb(image), bars)))
+        label = _bars_label(bars)
+        found += [
+            (_join(label, edit), h.hex) for edit, h in zip(DIHEDRAL_EDITS, inner, strict=True)
+        ]
+    return found
+
+
+def video_lookups(path: Path, frames: int = DEFAULT_VIDEO_FRAMES) -> list[tuple[str, str]]:
+    """(how the copy was edited, PDQ hex) for `frames` frames spread over a video: each
+    frame as it is and mirrored, and both inside the bars all frames share, if any."""
+    if frames < 1:
+        raise ValueError(f"sample at least one frame, got {frames}")
+    images = [_rgb(frame.image) for frame in iter_frames(path, Sampling("count", frames))]
+    bars = common_bars([find_bars(image) for image in images])
+    found: list[tuple[str, str]] = []
+    for image in images:
+        found += [("", pdq(image).hex), ("mirrored", pdq(image[:, ::-1]).hex)]
+        if bars != NO_BARS:
+            inner = strip_bars(image, bars)
+            label = _bars_label(bars)
+            found += [(label, pdq(inner).hex), (_join(label, "mirrored"), pdq(inner[:, ::-1]).hex)]
+    return found

@@ -23,7 +23,7 @@ from fauxlab.provenance.ledger import (
     SignedTreeHead,
     verify_inclusion_proof,
 )
-from fauxlab.provenance.phash import pdq_hex, video_pdq
+from fauxlab.provenance.phash import hamming, image_lookups, video_lookups
 from fauxlab.provenance.signing import SigningIdentity
 
 NEAR_DISTANCE = 31  # PDQ's near-duplicate threshold, of 256 bits
@@ -39,12 +39,14 @@ class LedgerFinding:
     distance: int | None = None
     proof_verified: bool | None = None
     head: SignedTreeHead | None = None
+    variant: str = ""  # a near match: how the copy differs ("mirrored", "letterbox bars removed")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
             "entry": self.entry.to_dict() if self.entry else None,
             "pdq_distance": self.distance,
+            "pdq_variant": self.variant or None,
             "inclusion_proof_verified": self.proof_verified,
             "head": self.head.to_dict() if self.head else None,
         }
@@ -93,6 +95,7 @@ class VerifyReport:
                 "confidence": mark.confidence,
                 "score": round(mark.score, 3),
                 "threshold": round(mark.threshold, 3),
+                "edits_undone": list(mark.undone),
             },
             "credentials": self.credentials.to_dict() if self.credentials else None,
             "ledger": self.ledger.to_dict(),
@@ -113,29 +116,41 @@ def _read_watermark(
     return watermark.read_video(path)
 
 
-def _hashes(path: Path, kind: MediaKind, image: RGBImage | None) -> list[str]:
+Lookups = list[tuple[str, str]]  # (how the copy was edited, PDQ hex)
+
+
+def _hashes(path: Path, kind: MediaKind, image: RGBImage | None) -> Lookups:
     if kind is MediaKind.IMAGE:
-        return [pdq_hex(read_image(path) if image is None else image)]
-    return [h.hex for h in video_pdq(path)]
+        return image_lookups(read_image(path) if image is None else image)
+    return video_lookups(path)
+
+
+def _variant(entry: LedgerEntry, hashes: Lookups, distance: int) -> str:
+    """Which of the look-up hashes matched the entry at `distance`."""
+    for edit, query in hashes:
+        if any(hamming(query, stored) == distance for stored in entry.pdq):
+            return edit
+    return ""
 
 
 def _find(
     ledger: Ledger,
     digest: str,
     mark: watermark.WatermarkReading | None,
-    hashes: list[str],
-) -> tuple[LedgerStatus, LedgerEntry | None, int | None]:
+    hashes: Lookups,
+) -> tuple[LedgerStatus, LedgerEntry | None, int | None, str]:
     exact = ledger.find_sha256(digest)
     if exact:
-        return "exact", exact[0], 0
+        return "exact", exact[0], 0, ""
     if mark is not None and mark.found and mark.payload is not None:
         by_mark = ledger.find_watermark(mark.payload)
         if by_mark is not None:
-            return "watermark", by_mark, None
-    near = ledger.find_near(hashes, NEAR_DISTANCE, limit=1)
+            return "watermark", by_mark, None, ""
+    near = ledger.find_near([query for _, query in hashes], NEAR_DISTANCE, limit=1)
     if near:
-        return "near", near[0].entry, near[0].distance
-    return "none", None, None
+        entry, distance = near[0].entry, near[0].distance
+        return "near", entry, distance, _variant(entry, hashes, distance)
+    return "none", None, None, ""
 
 
 def _check_ledger(
@@ -143,17 +158,17 @@ def _check_ledger(
     identity: SigningIdentity | None,
     digest: str,
     mark: watermark.WatermarkReading | None,
-    hashes: list[str],
+    hashes: Lookups,
 ) -> LedgerFinding:
     if not provenance.ledger_path.exists():
         return LedgerFinding("no-ledger")
     with Ledger.open(provenance.ledger_path) as ledger:  # read only: no key, no signing
-        status, entry, distance = _find(ledger, digest, mark, hashes)
+        status, entry, distance, variant = _find(ledger, digest, mark, hashes)
         if entry is None:
             return LedgerFinding(status)
         stored = [h for h in ledger.heads() if h.tree_size > entry.index]
         if not stored:  # recorded after the latest signed head: nothing to prove against
-            return LedgerFinding(status, entry, distance)
+            return LedgerFinding(status, entry, distance, variant=variant)
         head = stored[-1]
         # The owner's own key when this is our ledger; else only the key the head carries
         # (which shows the tree is intact, not who signed it).
@@ -161,7 +176,7 @@ def _check_ledger(
         public_key = ours if ours is not None and head.public_key == ours.hex() else None
         proof = ledger.prove(entry.index, head.tree_size)
         verified = verify_inclusion_proof(proof, head, public_key or bytes.fromhex(head.public_key))
-        return LedgerFinding(status, entry, distance, verified, head)
+        return LedgerFinding(status, entry, distance, verified, head, variant)
 
 
 def verify_file(

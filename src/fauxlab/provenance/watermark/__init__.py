@@ -9,8 +9,11 @@ The scheme (chosen by measurement; see BENCHMARKS.md, "Watermark"): spread spect
 luma in a resolution-normalised grid, so resizing costs nothing; a tile of ±1 chips
 repeated over the picture, so a crop still holds whole tiles, found again by a known
 pilot; a K=7 rate-1/3 convolutional code with soft Viterbi decoding for the 32 bits; and
-a decoder that whitens by local energy. `found` is decided at a false-positive rate of at
-most 1e-6 from a Hoeffding + union bound (see `_detect`).
+a decoder that whitens by local energy and undoes the edits reposts make (a mirror, a
+rotation of up to 10 degrees, a crop of any aspect, letterbox or pillarbox bars) through
+the mark's own periodicity (see `_detect`), and says which it undid
+(`WatermarkReading.undone`). `found` is decided at a false-positive rate of at most 1e-6
+from a Hoeffding + union bound over every hypothesis a reading decodes.
 """
 
 from fauxlab.provenance.watermark._detect import FALSE_POSITIVE_RATE, THRESHOLD

@@ -9,9 +9,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fauxlab.errors import InputError
+from fauxlab.provenance.borders import NO_BARS, Bars, find_bars, strip_bars
 from fauxlab.provenance.watermark._detect import (
     HYPOTHESES,
+    PER_VIEW,
     THRESHOLD,
+    Candidate,
     WorkMap,
     search,
     work_map,
@@ -19,13 +22,14 @@ from fauxlab.provenance.watermark._detect import (
 from fauxlab.provenance.watermark._layout import (
     DEFAULT_KEY,
     PAYLOAD_BITS,
-    WORK,
     Layout,
     layout,
     render,
 )
 
 RGBImage = NDArray[np.uint8]
+MAX_VIEWS = 2  # the picture without its bars, and as it is
+assert MAX_VIEWS * PER_VIEW <= HYPOTHESES, "the threshold's union bound must cover every read"
 MIN_SIDE = 64  # below this a chip is under one pixel and the mark cannot survive anything
 
 
@@ -39,8 +43,11 @@ class WatermarkReading:
     unmarked image. `p_value` bounds the chance an unmarked image scores this high;
     `confidence` is 1 - p_value. `agreement` is the share of data chips whose sign matches
     the decoded codeword (0.5 is chance). `crop` is the share of the marked picture's
-    height and width this one seems to show ((1, 1) unless cropped); `frames` how many
-    frames were pooled.
+    height and width this one seems to show ((1, 1) unless cropped; above 1 where borders
+    were added); `frames` how many frames were pooled. `mirrored`, `rotation` (degrees,
+    counter-clockwise as seen) and `bars` (pixels stripped at the top, bottom, left and
+    right) say what the decoder undid; `undone` says it in words. `hypotheses`: how many
+    the reading decoded (the union bound allows HYPOTHESES).
     """
 
     found: bool
@@ -53,6 +60,41 @@ class WatermarkReading:
     decoded: int
     crop: tuple[float, float] = (1.0, 1.0)
     frames: int = 1
+    mirrored: bool = False
+    rotation: float = 0.0
+    bars: Bars = NO_BARS
+    hypotheses: int = 0
+
+    @property
+    def undone(self) -> tuple[str, ...]:
+        """The edits the decoder undid to find the mark, in words (none unless found):
+        how the file travelled since it was sealed."""
+        if not self.found:
+            return ()
+        edits = []
+        top, bottom, left, right = self.bars
+        if top or bottom:
+            edits.append(f"letterbox bars ({top} px above, {bottom} px below)")
+        if left or right:
+            edits.append(f"pillarbox bars ({left} px left, {right} px right)")
+        if self.mirrored:
+            edits.append("a mirror")
+        if abs(self.rotation) >= 0.5:
+            turn = "counter-clockwise" if self.rotation > 0 else "clockwise"
+            edits.append(f"a {_degrees(abs(self.rotation))}-degree {turn} rotation")
+        height, width = self.crop
+        if max(height, width) > 1.03:
+            edits.append(f"added borders (the picture fills {1 / height:.0%} x {1 / width:.0%})")
+        elif min(height, width) < 0.97:
+            if abs(height - width) < 0.03:
+                edits.append(f"a crop to {height:.0%}")
+            else:
+                edits.append(f"a crop to {height:.0%} of the height x {width:.0%} of the width")
+        return tuple(edits)
+
+
+def _degrees(value: float) -> str:
+    return f"{value:.1f}" if value < 1.5 else f"{value:.0f}"
 
 
 def check_payload(payload: int) -> int:
@@ -92,26 +134,63 @@ def embed(image: RGBImage, payload: int, *, key: int = DEFAULT_KEY) -> RGBImage:
     return apply_mark(array, render(layout(key).chips(value), height, width))
 
 
-def read_map(plane: WorkMap, lay: Layout, frames: int = 1) -> WatermarkReading:
-    """Search a (possibly pooled) work map and decide, at the fixed threshold."""
-    best, _ = search(plane, lay)
-    found = best.score >= THRESHOLD
-    log_p = math.log(HYPOTHESES) + PAYLOAD_BITS * math.log(2) - best.score**2 / 2
+@dataclass(frozen=True)
+class View:
+    """A work map to search, what was cut off the picture to make it, and the size (px)
+    of what was left, to state a rotation in the picture's own pixels."""
+
+    plane: WorkMap
+    bars: Bars
+    shape: tuple[int, int]
+
+
+def views(image: RGBImage) -> list[View]:
+    """The picture without its bars first, if it has any, then as it is."""
+    whole = View(work_map(image), NO_BARS, (image.shape[0], image.shape[1]))
+    bars = find_bars(image)
+    if bars == NO_BARS:
+        return [whole]
+    inner = strip_bars(image, bars)
+    return [View(work_map(inner), bars, (inner.shape[0], inner.shape[1])), whole]
+
+
+def read_views(found_views: list[View], lay: Layout, frames: int = 1) -> WatermarkReading:
+    """Search each view in turn until one is found, and decide at the fixed threshold: a
+    reading decodes at most 2 x PER_VIEW <= HYPOTHESES hypotheses."""
+    best: tuple[Candidate, View] | None = None
+    scored = 0
+    for view in found_views:
+        candidate, count = search(view.plane, lay, view.shape[0] / view.shape[1])
+        scored += count
+        if best is None or candidate.score > best[0].score:
+            best = (candidate, view)
+        if candidate.score >= THRESHOLD:
+            break
+    if best is None:
+        raise ValueError("no view to read")
+    candidate, view = best
+    found = candidate.score >= THRESHOLD
+    log_p = math.log(HYPOTHESES) + PAYLOAD_BITS * math.log(2) - candidate.score**2 / 2
     p_value = min(1.0, math.exp(min(log_p, 0.0)))
     return WatermarkReading(
         found=found,
-        payload=best.payload if found else None,
+        payload=candidate.payload if found else None,
         confidence=1.0 - p_value,
-        score=best.score,
+        score=candidate.score,
         threshold=THRESHOLD,
         p_value=p_value,
-        agreement=best.agreement,
-        decoded=best.payload,
-        crop=(best.size[0] / WORK, best.size[1] / WORK),
+        agreement=candidate.agreement,
+        decoded=candidate.payload,
+        crop=candidate.pose.crop(),
         frames=frames,
+        mirrored=candidate.pose.mirrored,
+        rotation=candidate.pose.rotation(*view.shape),
+        bars=view.bars,
+        hypotheses=scored,
     )
 
 
 def extract(image: RGBImage, *, key: int = DEFAULT_KEY) -> WatermarkReading:
-    """Look for a mark in an RGB uint8 image, resized or cropped as it may have been."""
-    return read_map(work_map(check_image(image)), layout(key))
+    """Look for a mark in an RGB uint8 image, as it may have been edited: resized, cropped
+    to any aspect, mirrored, turned by up to 10 degrees, letterboxed or pillarboxed."""
+    return read_views(views(check_image(image)), layout(key))

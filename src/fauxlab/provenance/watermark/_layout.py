@@ -50,6 +50,7 @@ class Layout:
     coded_bits: int
     pilot_filter: NDArray[np.complex64]  # conj(rfft2) of the pilot as the decoder sees it
     coarse_pilot_filter: NDArray[np.complex64]  # the same at half resolution, for scans
+    coarse_mirror_filter: NDArray[np.complex64]  # that of the pilot mirrored, for scans
     chip_filter: NDArray[np.complex64]  # conj(rfft2) of chip 0 as the decoder sees it
 
     def chips(self, payload: int) -> FloatArray:
@@ -87,6 +88,7 @@ def layout(key: int = DEFAULT_KEY) -> Layout:
     pilot_chips[pilot] = signs[pilot]
     one_chip = np.zeros(count)
     one_chip[0] = 1.0
+    coarse_pilot = halve(decoder_view(pilot_chips))
     return Layout(
         signs=signs,
         pilot=pilot,
@@ -94,9 +96,8 @@ def layout(key: int = DEFAULT_KEY) -> Layout:
         coded_bit=coded_bit,
         coded_bits=coded_bits,
         pilot_filter=np.conj(np.fft.rfft2(decoder_view(pilot_chips))).astype(np.complex64),
-        coarse_pilot_filter=np.conj(np.fft.rfft2(halve(decoder_view(pilot_chips)))).astype(
-            np.complex64
-        ),
+        coarse_pilot_filter=np.conj(np.fft.rfft2(coarse_pilot)).astype(np.complex64),
+        coarse_mirror_filter=np.conj(np.fft.rfft2(coarse_pilot[:, ::-1])).astype(np.complex64),
         chip_filter=np.conj(np.fft.rfft2(decoder_view(one_chip))).astype(np.complex64),
     )
 

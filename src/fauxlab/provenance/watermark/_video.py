@@ -3,8 +3,10 @@
 Reading pools the whitened work maps of the sampled frames before the search, which is
 the same as summing each chip's soft value over frames at a shared tile position: the
 compression noise of each frame averages out while the mark, identical in every frame,
-adds up. Pooling keeps the detection threshold as it is (the pooled map is still a
-function of the pictures alone; see `_detect`).
+adds up. An edit applied to every frame (a mirror, a rotation, a crop, letterbox bars)
+is then undone once, on the pooled map, as for a single picture. Pooling keeps the
+detection threshold as it is (the pooled map is still a function of the pictures alone;
+see `_detect`).
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ from numpy.typing import NDArray
 
 from fauxlab.errors import InputError
 from fauxlab.media import Sampling, VideoWriter, iter_frames, probe_video
+from fauxlab.provenance.borders import NO_BARS, common_bars, find_bars, strip_bars
 from fauxlab.provenance.watermark._detect import WorkMap, work_map
 from fauxlab.provenance.watermark._image import (
     RGBImage,
+    View,
     WatermarkReading,
     apply_mark,
     check_image,
     check_payload,
-    read_map,
+    read_views,
 )
 from fauxlab.provenance.watermark._layout import DEFAULT_KEY, layout, render
 
@@ -56,16 +60,29 @@ def embed_frames(
 
 
 def extract_frames(frames: Iterable[RGBImage], *, key: int = DEFAULT_KEY) -> WatermarkReading:
-    """Read one payload from several frames of the same video, pooling their evidence."""
-    pooled: WorkMap | None = None
-    count = 0
+    """Read one payload from several frames of the same video, pooling their evidence.
+
+    Bars are those every frame shows (`common_bars`): the pooled map of the frames
+    without them is searched first, then that of the frames as they are."""
+    kept: list[RGBImage] = []
     for frame in frames:
-        plane = work_map(check_image(frame))
-        pooled = plane if pooled is None else pooled + plane
-        count += 1
-    if pooled is None:
+        kept.append(check_image(frame))
+    if not kept:
         raise InputError("no frames to read a watermark from")
-    return read_map(pooled, layout(key), frames=count)
+    bars = common_bars([find_bars(frame) for frame in kept])
+    shape = (kept[0].shape[0], kept[0].shape[1])
+    found = [View(_pooled(kept), NO_BARS, shape)]
+    if bars != NO_BARS:
+        inner = [strip_bars(frame, bars) for frame in kept]
+        found.insert(0, View(_pooled(inner), bars, (inner[0].shape[0], inner[0].shape[1])))
+    return read_views(found, layout(key), frames=len(kept))
+
+
+def _pooled(frames: list[RGBImage]) -> WorkMap:
+    pooled = work_map(frames[0])
+    for frame in frames[1:]:
+        pooled += work_map(frame)
+    return pooled
 
 
 def mark_video(

@@ -285,7 +285,8 @@ async function verify(file) {
     report.tampered ? el("p", { class: "bad" }, "Tampered: the credentials or ledger proof no longer match this file.") : null,
     el("article", { class: "card" }, el("h3", {}, "Invisible watermark"),
       mark ? facts([["Found", mark.found ? "yes" : "no"], ["Payload", mark.found ? String(mark.payload) : ""],
-        ["Confidence", mark.confidence], ["Score", `${mark.score} (threshold ${mark.threshold})`]])
+        ["Confidence", mark.confidence], ["Score", `${mark.score} (threshold ${mark.threshold})`],
+        ["Edits undone", (mark.edits_undone || []).join(", ")]])
         : el("p", { class: "na" }, "Not read")),
     el("article", { class: "card" }, el("h3", {}, "C2PA content credentials"),
       creds ? facts(Object.entries(creds).filter(([, v]) => typeof v !== "object").map(([k, v]) => [k, String(v)]))
@@ -293,6 +294,7 @@ async function verify(file) {
     el("article", { class: "card" }, el("h3", {}, "Transparency ledger"),
       facts([["Match", ledger.status], ["Entry", ledger.entry ? String(ledger.entry.index) : ""],
         ["PDQ distance", ledger.pdq_distance === null ? "" : String(ledger.pdq_distance)],
+        ["PDQ variant", ledger.pdq_variant || ""],
         ["Inclusion proof", ledger.inclusion_proof_verified === null ? "" : (ledger.inclusion_proof_verified ? "verified" : "FAILED")]])),
     facts([["SHA-256", report.sha256]]),
     ...(report.problems || []).map((p) => el("p", { class: "bad" }, p)),
