@@ -118,6 +118,8 @@ def _read_watermark(
 def _hashes(path: Path, kind: MediaKind, image: RGBImage | None) -> list[str]:
     if kind is MediaKind.IMAGE:
         return [pdq_hex(read_image(path) if image is None else image)]
+    if kind is MediaKind.AUDIO:  # PDQ hashes pictures; a sound file is found by its bytes
+        return []
     return [h.hex for h in video_pdq(path)]
 
 
@@ -134,7 +136,7 @@ def _find(
         by_mark = ledger.find_watermark(mark.payload)
         if by_mark is not None:
             return "watermark", by_mark, None
-    near = ledger.find_near(hashes, NEAR_DISTANCE, limit=1)
+    near = ledger.find_near(hashes, NEAR_DISTANCE, limit=1) if hashes else []
     if near:
         return "near", near[0].entry, near[0].distance
     return "none", None, None
@@ -181,10 +183,13 @@ def verify_file(
     identity = _identity(provenance)
     problems: list[str] = []
     mark: watermark.WatermarkReading | None = None
-    try:
-        mark = _read_watermark(path, kind, image)
-    except FauxlabError as exc:  # e.g. an image too small to carry a mark
-        problems.append(f"watermark: {exc}")
+    if kind is MediaKind.AUDIO:
+        problems.append("watermark: fauxlab's watermark is in pixels; a sound file has none")
+    else:
+        try:
+            mark = _read_watermark(path, kind, image)
+        except FauxlabError as exc:  # e.g. an image too small to carry a mark
+            problems.append(f"watermark: {exc}")
     credentials: CredentialReport | None = None
     try:
         credentials = read(path, identity)
