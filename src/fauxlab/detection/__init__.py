@@ -67,6 +67,13 @@ if TYPE_CHECKING:
     from fauxlab.detection.detectors.generated.train import GeneratedTrainConfig, train_generated
     from fauxlab.detection.detectors.learned.train import DetectorConfig, train_detector
     from fauxlab.detection.detectors.spectrum.train import SpectrumTrainConfig, train_spectrum
+    from fauxlab.detection.detectors.voice.train import (
+        Recording,
+        VoiceTrainConfig,
+        train_voice,
+        voice_equal_error,
+        voice_scores,
+    )
     from fauxlab.detection.imagetrain import SourceConfig, TrainReport
     from fauxlab.detection.linear import LinearModel
 
@@ -82,6 +89,11 @@ _TRAINING = {
     "SourceConfig": "fauxlab.detection.imagetrain",
     "TrainReport": "fauxlab.detection.imagetrain",
     "LinearModel": "fauxlab.detection.linear",
+    "Recording": "fauxlab.detection.detectors.voice.train",
+    "VoiceTrainConfig": "fauxlab.detection.detectors.voice.train",
+    "train_voice": "fauxlab.detection.detectors.voice.train",
+    "voice_scores": "fauxlab.detection.detectors.voice.train",
+    "voice_equal_error": "fauxlab.detection.detectors.voice.train",
 }
 
 
@@ -118,12 +130,14 @@ __all__ = [
     "GroupRow",
     "LinearModel",
     "ProgressEvent",
+    "Recording",
     "RunProgress",
     "Skipped",
     "SourceConfig",
     "SpectrumTrainConfig",
     "TrainReport",
     "Verdict",
+    "VoiceTrainConfig",
     "analyse",
     "available_detectors",
     "bands",
@@ -145,6 +159,9 @@ __all__ = [
     "train_detector",
     "train_generated",
     "train_spectrum",
+    "train_voice",
+    "voice_equal_error",
+    "voice_scores",
     "write_html",
     "write_outputs",
 ]
