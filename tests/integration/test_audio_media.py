@@ -80,8 +80,12 @@ def test_detect_reads_sound_files_and_refuses_bad_ones_in_one_line(
     tmp_path: Path, speech: np.ndarray, speech_file: Path
 ) -> None:
     good = write_audio(tmp_path / "call.mp3", speech, 16_000, bitrate=64_000)
-    result = fauxlab("detect", good, "--json", "--detectors", "provenance,learned")
+    report_path = tmp_path / "report.html"
+    result = fauxlab(
+        "detect", good, "--json", "--detectors", "provenance,learned", "--report", report_path
+    )
     assert result.returncode == 0, result.stderr
+    assert "call.mp3" in report_path.read_text(encoding="utf-8")
     (report,) = json.loads(result.stdout)["files"]
     assert report["kind"] == "audio" and report["verdict"] != "no face"
     assert abs(report["duration"] - 4.0) < 0.2
