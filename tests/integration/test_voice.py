@@ -142,3 +142,45 @@ def test_the_sound_of_a_video_is_heard(small_model: Path, video_with_audio: Path
     evidence = VoiceDetector(model=str(small_model)).examine(media)
     assert evidence.summary.endswith(".")
     assert evidence.probability is None or 0 <= evidence.probability <= 1
+
+
+@pytest.fixture(scope="module")
+def dubbed_clip(
+    tmp_path_factory: pytest.TempPathFactory, video_with_audio: Path
+) -> tuple[Path, Path]:
+    """The first 8 s of a real talking-head clip, and the same pictures with its voice
+    replaced by a Griffin-Lim resynthesis of itself (a cloned voice on a real face)."""
+    from fauxlab.media import VideoWriter, iter_frames, probe_video
+
+    folder = tmp_path_factory.mktemp("dub")
+    sound = read_audio(video_with_audio, RATE)
+    assert sound is not None
+    voice = sound.samples[: 8 * RATE]
+    (fake,) = fakes.resynthesised([fakes.Clip("clip", voice, "real")], ["griffinlim"])
+    sounds = {
+        "real": write_audio(folder / "real.m4a", voice, RATE, 128_000),
+        "dubbed": write_audio(folder / "dubbed.m4a", fake.samples, RATE, 128_000),
+    }
+    out: dict[str, Path] = {}
+    for name, audio in sounds.items():
+        path = folder / f"{name}.mp4"
+        with VideoWriter(path, probe_video(video_with_audio).fps, audio_from=audio) as writer:
+            for frame in iter_frames(video_with_audio):
+                if frame.time >= 8.0:
+                    break
+                writer.write(frame.image, frame.time)
+        out[name] = path
+    return out["real"], out["dubbed"]
+
+
+@pytest.mark.slow
+def test_a_real_face_with_a_cloned_voice_comes_out_fake(dubbed_clip: tuple[Path, Path]) -> None:
+    from fauxlab.detection import AnalysisOptions, DetectOptions, available_detectors, detect_file
+    from fauxlab.detection.evidence import Verdict
+
+    detectors, skipped = available_detectors(["learned", "voice"])
+    assert not skipped
+    options = DetectOptions(analysis=AnalysisOptions(keyframes=4))
+    real, dubbed = (detect_file(path, detectors, options) for path in dubbed_clip)
+    assert real.verdict is not Verdict.FAKE, real.explanation
+    assert dubbed.verdict is Verdict.FAKE and dubbed.decided_by == "voice", dubbed.explanation

@@ -6,8 +6,17 @@ on the mel scale, so the top of the band, where vocoders leave most of their tra
 (smeared phase, missing noise, regular harmonics), keeps as much resolution as the bottom.
 
 A window of speech (2 s, every second) is described by the mean and spread of its
-frames' LFCC with their first and second differences: 120 numbers. Only frames loud
-enough to be speech count, so pauses and background do not water the description down.
+frames' LFCC with their first and second differences (120 numbers; only frames loud
+enough to be speech count, so pauses and background do not water it down), and by
+three groups of numbers that look at what LFCC averages away (144 more):
+
+- fine structure: per band, how far the log spectrum departs from its smooth envelope
+  (harmonic contrast), how fast band energy changes, the band's level against the whole,
+  and how alike the fine structure of neighbouring frames is, at 25 ms and at 64 ms
+  (where real voices' harmonics are sharp and rebuilt phase smears them);
+- phase: per band, how steadily the instantaneous frequency moves from frame to frame,
+  and how phase turns from bin to bin (group delay), weighted by magnitude: vocoders
+  that rebuild or model phase (Griffin-Lim, WORLD) leave it less coherent or too regular.
 """
 
 from __future__ import annotations
@@ -24,6 +33,9 @@ FloatArray = NDArray[np.float32]
 SPEECH_RANGE_DB = 35.0  # frames within this of the loud end count as speech
 SILENCE_DB = -60.0  # a recording whose loud end is below this is silent
 MIN_SPEECH_SHARE = 0.5  # of a window's frames, for the window to be judged
+FINE_BANDS, PHASE_BANDS, LONG_BANDS = 16, 16, 24
+PHASE_FFT, PHASE_HOP = 512, 128
+LONG_FFT, LONG_HOP = 1024, 256
 
 
 @dataclass(frozen=True)
@@ -43,7 +55,8 @@ class LfccSettings(JsonSettings):
 
     @property
     def size(self) -> int:
-        return 2 * self.frame_dims  # mean and standard deviation
+        # LFCC mean and spread, then fine structure, phase, and long-window fine structure
+        return 2 * self.frame_dims + 4 * FINE_BANDS + 2 * PHASE_BANDS + 2 * LONG_BANDS
 
     @property
     def segment_frames(self) -> int:
@@ -143,7 +156,18 @@ def segment_features(samples: FloatArray, settings: LfccSettings) -> Segments:
         if mask.size == 0 or mask.mean() < MIN_SPEECH_SHARE:
             continue
         chosen = cepstra[start : start + length][mask]
-        rows.append(np.concatenate([chosen.mean(axis=0), chosen.std(axis=0)]))
+        piece = samples[start * settings.hop : (start + length) * settings.hop + settings.window]
+        rows.append(
+            np.concatenate(
+                [
+                    chosen.mean(axis=0),
+                    chosen.std(axis=0),
+                    fine_structure(piece, settings),
+                    phase_coherence(piece),
+                    long_fine_structure(piece),
+                ]
+            )
+        )
         kept.append(start)
     seconds = settings.hop / settings.rate
     first = np.array(kept, np.float64) * seconds
@@ -169,3 +193,98 @@ def voiced_frames(samples: FloatArray, settings: LfccSettings) -> NDArray[np.boo
     peak = correlation[:, low : high + 1].max(axis=1) / np.maximum(correlation[:, 0], 1e-12)
     out: NDArray[np.bool_] = peak > VOICED_CORRELATION
     return out
+
+
+def _bands(count: int, bins: int) -> list[NDArray[np.int_]]:
+    return list(np.array_split(np.arange(bins), count))
+
+
+def _loud(levels: NDArray[np.float64], range_db: float = SPEECH_RANGE_DB) -> NDArray[np.bool_]:
+    out: NDArray[np.bool_] = levels > float(np.percentile(levels, 95)) - range_db
+    return out if out.sum() > 5 else np.ones(len(levels), bool)
+
+
+def _stft(x: NDArray[np.float64], size: int, hop: int) -> NDArray[np.complex128]:
+    if len(x) < size + hop:
+        x = np.pad(x, (0, size + hop - len(x)))
+    count = 1 + (len(x) - size) // hop
+    index = np.arange(size)[None, :] + hop * np.arange(count)[:, None]
+    out: NDArray[np.complex128] = np.fft.rfft(x[index] * np.hanning(size), axis=1)
+    return out
+
+
+def _neighbour_likeness(res: NDArray[np.float64], band: NDArray[np.int_]) -> float:
+    """Mean correlation of the fine structure of consecutive frames in one band."""
+    a = res[1:, band] - res[1:, band].mean(axis=1, keepdims=True)
+    c = res[:-1, band] - res[:-1, band].mean(axis=1, keepdims=True)
+    norm = np.sqrt((a**2).sum(axis=1) * (c**2).sum(axis=1)) + 1e-9
+    return float(((a * c).sum(axis=1) / norm).mean()) if len(a) else 0.0
+
+
+def fine_structure(samples: FloatArray, settings: LfccSettings) -> FloatArray:
+    """Per band at 25 ms: harmonic contrast, energy change, relative level, and the
+    likeness of neighbouring frames' fine structure (4 x FINE_BANDS numbers)."""
+    frames = _frames(samples, settings)
+    frames = frames[_loud(10 * np.log10(np.mean(frames**2, axis=1) + 1e-10))]
+    window = np.hamming(settings.window)
+    spectrum = 10 * np.log10(
+        np.abs(np.fft.rfft(frames * window, settings.n_fft, axis=1)) ** 2 + 1e-10
+    )
+    cepstrum = np.fft.irfft(spectrum, axis=1)
+    keep = 30  # quefrencies kept for the envelope: below the pitch of any voice
+    cepstrum[:, keep : -keep + 1] = 0
+    envelope = np.fft.rfft(cepstrum, axis=1).real[:, : spectrum.shape[1]]
+    residual = spectrum - envelope
+    bands = _bands(FINE_BANDS, spectrum.shape[1])
+    contrast = [residual[:, b].std(axis=1).mean() for b in bands]
+    change = [
+        np.abs(np.diff(spectrum[:, b].mean(axis=1))).mean() if len(spectrum) > 1 else 0.0
+        for b in bands
+    ]
+    level = [(spectrum[:, b] - spectrum.mean(axis=1, keepdims=True)).mean() for b in bands]
+    alike = [_neighbour_likeness(residual, b) for b in bands]
+    return np.array([*contrast, *change, *level, *alike], np.float32)
+
+
+def phase_coherence(samples: FloatArray) -> FloatArray:
+    """Per band: the magnitude-weighted change of instantaneous frequency between frames,
+    and the magnitude-weighted phase turn between neighbouring bins (2 x PHASE_BANDS)."""
+    spectrum = _stft(np.asarray(samples, np.float64), PHASE_FFT, PHASE_HOP)
+    magnitude = np.abs(spectrum)
+    loud = _loud(10 * np.log10((magnitude**2).sum(axis=1) + 1e-10))
+    bins = np.arange(PHASE_FFT // 2 + 1)
+    advance = (
+        np.angle(spectrum[1:] * np.conj(spectrum[:-1])) - 2 * np.pi * bins * PHASE_HOP / PHASE_FFT
+    )
+    deviation = np.angle(np.exp(1j * advance))
+    jitter = np.abs(np.angle(np.exp(1j * np.diff(deviation, axis=0))))
+    weight = np.sqrt(magnitude[2:] * magnitude[1:-1])
+    chosen = loud[2:]
+    turn = np.abs(np.angle(spectrum[:, 1:] * np.conj(spectrum[:, :-1])))
+    turn_weight = np.sqrt(magnitude[:, 1:] * magnitude[:, :-1])
+    bands = _bands(PHASE_BANDS, len(bins))
+    out = []
+    for b in bands:
+        w = weight[chosen][:, b]
+        out.append(float((jitter[chosen][:, b] * w).sum() / (w.sum() + 1e-9)))
+    for b in bands:
+        inner = b[b < len(bins) - 1]
+        w = turn_weight[loud][:, inner]
+        out.append(float((turn[loud][:, inner] * w).sum() / (w.sum() + 1e-9)))
+    return np.array(out, np.float32)
+
+
+def long_fine_structure(samples: FloatArray) -> FloatArray:
+    """Per band at 64 ms (harmonics resolved): contrast against a 15-bin smoothed
+    envelope and neighbour likeness of that fine structure (2 x LONG_BANDS)."""
+    spectrum = 10 * np.log10(
+        np.abs(_stft(np.asarray(samples, np.float64), LONG_FFT, LONG_HOP)) ** 2 + 1e-10
+    )
+    spectrum = spectrum[_loud(spectrum.max(axis=1), 30.0)]
+    kernel = np.ones(15) / 15
+    envelope = np.apply_along_axis(lambda row: np.convolve(row, kernel, mode="same"), 1, spectrum)
+    residual = spectrum - envelope
+    bands = _bands(LONG_BANDS, spectrum.shape[1])
+    contrast = [residual[:, b].std(axis=1).mean() for b in bands]
+    alike = [_neighbour_likeness(residual, b) for b in bands]
+    return np.array([*contrast, *alike], np.float32)
