@@ -71,6 +71,9 @@ def train(
     copies: Annotated[int, typer.Option(help="Augmented copies of each recording.")] = 2,
     tts: Annotated[int, typer.Option(help="Text-to-speech clips made for measuring.")] = 30,
     seed: Annotated[int, typer.Option(help="Seed for the augmentation.")] = 0,
+    lfcc_only: Annotated[
+        bool, typer.Option("--lfcc-only", help="Train the baseline: LFCC statistics alone.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Train the voice detector (LFCC statistics + logistic regression) on real speech
@@ -86,12 +89,13 @@ def train(
     if seconds < 2.0:
         raise InputError(f"--seconds must be at least 2, got {seconds}")
     from fauxlab.datasplit import Source
-    from fauxlab.detection import VoiceTrainConfig, train_voice
+    from fauxlab.detection import LfccSettings, VoiceTrainConfig, train_voice
     from fauxlab.synthesis.voice import fakes
 
     words = ["fauxlab", "detector", "train-voice", "--real", str(real), "--out", str(out)]
     words += ["--seconds", str(seconds), "--copies", str(copies), "--tts", str(tts)]
-    command = shlex.join([*words, "--seed", str(seed)])
+    words += ["--seed", str(seed), *(["--lfcc-only"] if lfcc_only else [])]
+    command = shlex.join(words)
     training, held = Source(real.name, holdout_fraction=0.25, by_speaker=True).split(real.parent)
     with progress_bar() as bar:
         task = bar.add_task("reading", total=None)
@@ -103,7 +107,8 @@ def train(
 
         reals = [fakes.read_clip(p, seconds) for p in training]
         made = list(fakes.resynthesised(reals, fakes.TRAINING_VOCODERS, tick("vocoders")))
-        config = VoiceTrainConfig(augmented_copies=copies, seed=seed)
+        settings = LfccSettings(lfcc_only=lfcc_only)
+        config = VoiceTrainConfig(settings=settings, augmented_copies=copies, seed=seed)
         model = train_voice(_recordings([*reals, *made]), config, tick("features"))
         held_reals = [fakes.read_clip(p, seconds) for p in held]
         families = (*fakes.TRAINING_VOCODERS, *fakes.LEFT_OUT_VOCODERS)

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from fauxlab.detection.detectors.generated.train import GeneratedTrainConfig, train_generated
     from fauxlab.detection.detectors.learned.train import DetectorConfig, train_detector
     from fauxlab.detection.detectors.spectrum.train import SpectrumTrainConfig, train_spectrum
+    from fauxlab.detection.detectors.voice.features import LfccSettings
     from fauxlab.detection.detectors.voice.train import (
         Recording,
         VoiceTrainConfig,
@@ -90,6 +91,7 @@ _TRAINING = {
     "TrainReport": "fauxlab.detection.imagetrain",
     "LinearModel": "fauxlab.detection.linear",
     "Recording": "fauxlab.detection.detectors.voice.train",
+    "LfccSettings": "fauxlab.detection.detectors.voice.features",
     "VoiceTrainConfig": "fauxlab.detection.detectors.voice.train",
     "train_voice": "fauxlab.detection.detectors.voice.train",
     "voice_scores": "fauxlab.detection.detectors.voice.train",
@@ -128,6 +130,7 @@ __all__ = [
     "Fused",
     "GeneratedTrainConfig",
     "GroupRow",
+    "LfccSettings",
     "LinearModel",
     "ProgressEvent",
     "Recording",

@@ -48,6 +48,7 @@ class LfccSettings(JsonSettings):
     coefficients: int = 20
     segment_seconds: float = 2.0  # one judged window
     segment_hop_seconds: float = 1.0
+    lfcc_only: bool = False  # the baseline: LFCC statistics alone
 
     @property
     def frame_dims(self) -> int:
@@ -56,6 +57,8 @@ class LfccSettings(JsonSettings):
     @property
     def size(self) -> int:
         # LFCC mean and spread, then fine structure, phase, and long-window fine structure
+        if self.lfcc_only:
+            return 2 * self.frame_dims
         return 2 * self.frame_dims + 4 * FINE_BANDS + 2 * PHASE_BANDS + 2 * LONG_BANDS
 
     @property
@@ -156,18 +159,16 @@ def segment_features(samples: FloatArray, settings: LfccSettings) -> Segments:
         if mask.size == 0 or mask.mean() < MIN_SPEECH_SHARE:
             continue
         chosen = cepstra[start : start + length][mask]
-        piece = samples[start * settings.hop : (start + length) * settings.hop + settings.window]
-        rows.append(
-            np.concatenate(
-                [
-                    chosen.mean(axis=0),
-                    chosen.std(axis=0),
-                    fine_structure(piece, settings),
-                    phase_coherence(piece),
-                    long_fine_structure(piece),
-                ]
-            )
-        )
+        parts = [chosen.mean(axis=0), chosen.std(axis=0)]
+        if not settings.lfcc_only:
+            stop = (start + length) * settings.hop + settings.window
+            piece = samples[start * settings.hop : stop]
+            parts += [
+                fine_structure(piece, settings),
+                phase_coherence(piece),
+                long_fine_structure(piece),
+            ]
+        rows.append(np.concatenate(parts))
         kept.append(start)
     seconds = settings.hop / settings.rate
     first = np.array(kept, np.float64) * seconds
