@@ -174,7 +174,12 @@ def dubbed_clip(
 
 
 @pytest.mark.slow
-def test_a_real_face_with_a_cloned_voice_comes_out_fake(dubbed_clip: tuple[Path, Path]) -> None:
+def test_a_cloned_voice_on_a_real_face_is_heard_and_shown_without_deciding(
+    dubbed_clip: tuple[Path, Path],
+) -> None:
+    """The voice runs on a video's sound beside the face detectors and its evidence is in
+    the report; at its interim weight (0.3) it cannot move a verdict, so the real clip
+    stays unflagged whatever its sound scores."""
     from fauxlab.detection import AnalysisOptions, DetectOptions, available_detectors, detect_file
     from fauxlab.detection.evidence import Verdict
 
@@ -183,4 +188,7 @@ def test_a_real_face_with_a_cloned_voice_comes_out_fake(dubbed_clip: tuple[Path,
     options = DetectOptions(analysis=AnalysisOptions(keyframes=4))
     real, dubbed = (detect_file(path, detectors, options) for path in dubbed_clip)
     assert real.verdict is not Verdict.FAKE, real.explanation
-    assert dubbed.verdict is Verdict.FAKE and dubbed.decided_by == "voice", dubbed.explanation
+    for report in (real, dubbed):
+        voice = next(e for e in report.evidence if e.detector == "voice")
+        assert voice.weight == pytest.approx(0.3) and voice.summary.endswith(".")
+        assert voice.probability is None or voice.details["timeline"]
