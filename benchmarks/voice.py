@@ -58,7 +58,7 @@ def main() -> None:
     reals = [fakes.read_clip(p, args.seconds) for p in held]
     families = (*fakes.TRAINING_VOCODERS, *fakes.LEFT_OUT_VOCODERS)
     made = [*fakes.resynthesised(reals, families), *fakes.spoken(args.tts)]
-    models = {"shipped (LFCC linear)": load_shipped_model()}
+    models = {"shipped": load_shipped_model()}
     models.update({str(p): load_model(p) for p in args.model})
     table = {name: evaluate(model, reals, made) for name, model in models.items()}
     import tempfile
