@@ -192,3 +192,26 @@ def test_a_cloned_voice_on_a_real_face_is_heard_and_shown_without_deciding(
         voice = next(e for e in report.evidence if e.detector == "voice")
         assert voice.weight == pytest.approx(0.3) and voice.summary.endswith(".")
         assert voice.probability is None or voice.details["timeline"]
+
+
+@pytest.mark.slow
+def test_bench_measures_a_labelled_folder_of_sound_files(tmp_path: Path, shared_data: Path) -> None:
+    import json
+
+    from cli_helpers import fauxlab
+
+    _, held = SPEECH.split(shared_data)
+    for source in [p for p in held if p.name.startswith("librispeech_")][:2]:
+        clip = fakes.read_clip(source, 5.0)
+        (fake,) = fakes.resynthesised([clip], ["world"])
+        (tmp_path / "set" / "real").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "set" / "fake").mkdir(parents=True, exist_ok=True)
+        write_audio(tmp_path / "set" / "real" / f"{source.stem}.flac", clip.samples, RATE)
+        write_audio(tmp_path / "set" / "fake" / f"{source.stem}.mp3", fake.samples, RATE, 64_000)
+    result = fauxlab(
+        "bench", tmp_path / "set", "--detectors", "voice", "--json", "--out", tmp_path / "out"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    scores = (tmp_path / "out" / "scores.csv").read_text(encoding="utf-8").splitlines()
+    assert len(scores) == 5 and json.loads(result.stdout)
