@@ -78,6 +78,21 @@ def video_without_audio(shared_videos: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def shared_speech(shared_data: Path) -> Path:
+    """Real speech, 16 kHz mono FLAC (read-only; never copied into the repository)."""
+    folder = shared_data / "speech"
+    if not any(folder.glob("*.flac")):
+        pytest.skip(f"no .flac speech in {folder}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def speech_file(shared_speech: Path) -> Path:
+    """One real LibriSpeech utterance, about 14 s of clean read speech."""
+    return sorted(shared_speech.glob("librispeech_*.flac"))[0]
+
+
+@pytest.fixture(scope="session")
 def astronaut() -> NDArray[np.uint8]:
     """skimage's 512x512 RGB astronaut, an image we may ship."""
     from skimage import data

@@ -10,6 +10,7 @@ validation faces are never seen by a generator held out the same way.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from dataclasses import dataclass
@@ -36,7 +37,49 @@ def split_held_out(files: list[Path], count: int) -> tuple[list[Path], list[Path
 # rebuilt from the data and checked. Evaluations take their files from `held_out_files`,
 # and a test checks that no evaluation file is in any model's training list.
 
-MEDIA_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".mp4", ".mkv", ".webm"})
+MEDIA_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".mp4", ".mkv", ".webm", ".flac", ".wav"}
+)
+SPEAKER_MANIFEST = "manifest.csv"  # a speech folder's `file` and `speakers` columns
+
+
+def speaker_groups(folder: Path) -> dict[str, str]:
+    """File name -> its speaker group: files that share a speaker (by the `speakers`
+    column of the folder's manifest.csv, space-separated ids) are in one group, joined
+    transitively, so a meeting and a talk by one of its participants fall together."""
+    rows = list(csv.DictReader((folder / SPEAKER_MANIFEST).open(encoding="utf-8")))
+    parent: dict[str, str] = {}
+
+    def root(item: str) -> str:
+        while parent.setdefault(item, item) != item:
+            item = parent[item]
+        return item
+
+    for row in rows:
+        tokens = [f"file:{row['file']}", *(f"spk:{t}" for t in row["speakers"].split())]
+        for token in tokens[1:]:
+            parent[root(token)] = root(tokens[0])
+    members: dict[str, list[str]] = {}
+    for row in rows:
+        members.setdefault(root(f"file:{row['file']}"), []).append(row["file"])
+    return {name: min(files) for files in members.values() for name in files}
+
+
+def split_by_speaker(
+    files: list[Path], groups: dict[str, str], fraction: float
+) -> tuple[list[Path], list[Path]]:
+    """(training, held-out): whole speaker groups, ranked by the SHA-256 of the group's
+    name, are held out until at least `fraction` of the files are; a file with no
+    group is its own."""
+    by_group: dict[str, list[Path]] = {}
+    for f in files:
+        by_group.setdefault(groups.get(f.name, f.name), []).append(f)
+    held: set[Path] = set()
+    for name in sorted(by_group, key=lambda g: hashlib.sha256(g.encode()).hexdigest()):
+        if len(held) >= fraction * len(files):
+            break
+        held.update(by_group[name])
+    return [f for f in files if f not in held], [f for f in files if f in held]
 
 
 @dataclass(frozen=True)
@@ -48,6 +91,7 @@ class Source:
     holdout: int = 0  # files held out by the hash rule, or
     holdout_fraction: float = 0.0  # this share of the folder's files
     exclude: tuple[str, ...] = ()
+    by_speaker: bool = False  # hold out whole speakers (speaker_groups) instead of files
 
     def files(self, root: Path) -> list[Path]:
         folder = root / self.folder
@@ -64,6 +108,9 @@ class Source:
 
     def split(self, root: Path) -> tuple[list[Path], list[Path]]:
         files = self.files(root)
+        if self.by_speaker:
+            groups = speaker_groups(root / self.folder)
+            return split_by_speaker(files, groups, self.holdout_fraction)
         return split_held_out(files, self.held_count(len(files)))
 
 
@@ -93,6 +140,7 @@ def read_manifest(path: Path) -> Manifest:
             s.get("holdout", 0),
             s.get("holdout_fraction", 0.0),
             tuple(s.get("exclude", ())),
+            bool(s.get("by_speaker", False)),
         )
         for s in raw["sources"]
     )
@@ -124,6 +172,13 @@ def held_out_videos(root: Path) -> list[Path]:
 
 
 ANIME_EVAL = Source("anime-faces", holdout=1000)
+# a quarter of the files, by whole speakers, never trained on by the voice detector
+SPEECH = Source("speech", holdout_fraction=0.25, by_speaker=True)
+
+
+def held_out_speech(root: Path) -> list[Path]:
+    """Real speech whose speakers no shipped model trained on."""
+    return SPEECH.split(root)[1]
 
 
 def held_out_anime(root: Path) -> list[Path]:

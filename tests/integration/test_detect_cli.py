@@ -218,7 +218,7 @@ def test_bad_inputs_give_one_line_and_exit_2(tmp_path: Path, media_dir: Path) ->
     photo = media_dir / "photo.png"
     cases: list[tuple[list[str | Path], str]] = [
         ([empty], "empty"),
-        ([unknown], "not an image or video"),
+        ([unknown], "not an image, video or audio file"),
         ([tmp_path / "missing.png"], "no such file"),
         ([tmp_path / "nothing"], "no image or video found"),
         ([empty, unknown], "1 more unreadable"),

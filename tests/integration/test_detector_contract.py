@@ -1,9 +1,9 @@
-"""The contract every registered detector keeps, checked on four kinds of real media.
+"""The contract every registered detector keeps, checked on five kinds of real media.
 
-A photo with a face, a picture with no face, a 3 s clip without sound and a clip with
-sound: each detector gives valid evidence or says it cannot judge, never raises, and
-says what it looked at. The example detector in docs/detect.md is loaded from the page
-and held to the same contract.
+A photo with a face, a picture with no face, a 3 s clip without sound, a clip with
+sound and a sound file (real speech): each detector gives valid evidence or says it
+cannot judge, never raises, and says what it looked at. The example detector in
+docs/detect.md is loaded from the page and held to the same contract.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from fauxlab.media import VideoWriter, iter_frames, probe_video, write_image
 
 REPO = Path(__file__).resolve().parents[2]
 KEYFRAMES = 8  # enough for every detector's video path, and quick
-MEDIA = ("still", "no_face", "clip_3s_silent", "clip_with_sound")
+MEDIA = ("still", "no_face", "clip_3s_silent", "clip_with_sound", "speech")
 EXAMPLE = "brightness"
 
 
@@ -69,6 +69,7 @@ def analysed(
     tmp_path_factory: pytest.TempPathFactory,
     video_with_audio: Path,
     video_without_audio: Path,
+    speech_file: Path,
 ) -> dict[str, AnalysedMedia]:
     """Each kind of media, decoded and its faces tracked once for all detectors."""
     folder = tmp_path_factory.mktemp("contract")
@@ -79,11 +80,12 @@ def analysed(
     options = AnalysisOptions(keyframes=KEYFRAMES)
     media = {
         name: analyse(path, options)
-        for name, path in zip(MEDIA, (still, no_face, silent, voiced), strict=True)
+        for name, path in zip(MEDIA, (still, no_face, silent, voiced, speech_file), strict=True)
     }
     assert media["still"].face_count > 0 and media["no_face"].face_count == 0
     assert media["clip_3s_silent"].is_video and not media["clip_3s_silent"].has_audio
     assert media["clip_with_sound"].has_audio
+    assert media["speech"].is_audio and not media["speech"].frames
     return media
 
 

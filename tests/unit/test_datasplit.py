@@ -11,6 +11,7 @@ from fauxlab import datasplit
 from fauxlab.datasplit import (
     held_out_anime,
     held_out_faces,
+    held_out_speech,
     held_out_videos,
     names_digest,
     read_manifest,
@@ -59,6 +60,7 @@ def test_nothing_we_report_on_was_trained_on(
         "held-out anime": held_out_anime(root),
         "held-out videos": held_out_videos(root),
         "third-party": sorted((root / "thirdparty").rglob("*.*")),
+        "held-out speech": held_out_speech(root),
     }
     assert all(evaluated.values())
     for set_name, files in evaluated.items():

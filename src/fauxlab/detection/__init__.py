@@ -68,6 +68,14 @@ if TYPE_CHECKING:
     from fauxlab.detection.detectors.generated.train import GeneratedTrainConfig, train_generated
     from fauxlab.detection.detectors.learned.train import DetectorConfig, train_detector
     from fauxlab.detection.detectors.spectrum.train import SpectrumTrainConfig, train_spectrum
+    from fauxlab.detection.detectors.voice.features import LfccSettings
+    from fauxlab.detection.detectors.voice.train import (
+        Recording,
+        VoiceTrainConfig,
+        train_voice,
+        voice_equal_error,
+        voice_scores,
+    )
     from fauxlab.detection.imagetrain import SourceConfig, TrainReport
     from fauxlab.detection.linear import LinearModel
 
@@ -83,6 +91,12 @@ _TRAINING = {
     "SourceConfig": "fauxlab.detection.imagetrain",
     "TrainReport": "fauxlab.detection.imagetrain",
     "LinearModel": "fauxlab.detection.linear",
+    "Recording": "fauxlab.detection.detectors.voice.train",
+    "LfccSettings": "fauxlab.detection.detectors.voice.features",
+    "VoiceTrainConfig": "fauxlab.detection.detectors.voice.train",
+    "train_voice": "fauxlab.detection.detectors.voice.train",
+    "voice_scores": "fauxlab.detection.detectors.voice.train",
+    "voice_equal_error": "fauxlab.detection.detectors.voice.train",
 }
 
 
@@ -117,14 +131,17 @@ __all__ = [
     "Fused",
     "GeneratedTrainConfig",
     "GroupRow",
+    "LfccSettings",
     "LinearModel",
     "ProgressEvent",
+    "Recording",
     "RunProgress",
     "Skipped",
     "SourceConfig",
     "SpectrumTrainConfig",
     "TrainReport",
     "Verdict",
+    "VoiceTrainConfig",
     "analyse",
     "available_detectors",
     "bands",
@@ -146,6 +163,9 @@ __all__ = [
     "train_detector",
     "train_generated",
     "train_spectrum",
+    "train_voice",
+    "voice_equal_error",
+    "voice_scores",
     "worker_events",
     "write_html",
     "write_outputs",

@@ -4,6 +4,10 @@ Face landmarks are tracked on every frame of a video (blink, flicker and lip-syn
 evidence need the full rate), but only a few evenly spaced keyframes keep their pixels
 (the learned and spectral detectors score those): 32 frames of 720p video are 88 MB,
 a whole 30 s clip would be 2 GB.
+
+A sound file is media with no frames: the face and picture detectors find nothing to
+judge, and the listening detectors read its sound (decoded once, here, so that a file
+that cannot be decoded is an input error, not evidence).
 """
 
 from __future__ import annotations
@@ -12,9 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fauxlab.errors import CorruptMediaError
 from fauxlab.faces.pipeline import FaceOptions, faces_in_image, faces_in_video
 from fauxlab.faces.types import Face
-from fauxlab.media import MediaKind, VideoInfo, media_kind, probe_video, read_image
+from fauxlab.media import (
+    Audio,
+    MediaKind,
+    VideoInfo,
+    media_kind,
+    probe_video,
+    read_audio,
+    read_image,
+)
+from fauxlab.media.audio import DEFAULT_SAMPLE_RATE
 from fauxlab.media.images import DEFAULT_MAX_PIXELS, RGBImage
 
 DEFAULT_KEYFRAMES = 32
@@ -48,6 +62,8 @@ class AnalysedMedia:
     frames: list[FrameRecord]
     images: dict[int, RGBImage]  # frame index -> pixels, for keyframes only
     video: VideoInfo | None = None
+    # decoded sound tracks by sample rate (None: the file has none), filled on demand
+    _sound: dict[int, Audio | None] = field(default_factory=dict, repr=False)
 
     @property
     def is_video(self) -> bool:
@@ -58,8 +74,32 @@ class AnalysedMedia:
         return self.video.fps if self.video is not None else None
 
     @property
+    def is_audio(self) -> bool:
+        return self.kind is MediaKind.AUDIO
+
+    @property
     def has_audio(self) -> bool:
+        if self.is_audio:
+            return True
         return self.video is not None and self.video.audio_codec is not None
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds of a video or a sound file; None for a still image."""
+        if self.video is not None:
+            return self.video.duration
+        sound = self._sound.get(DEFAULT_SAMPLE_RATE)
+        return sound.duration if sound is not None else None
+
+    def sound(self, sample_rate: int = DEFAULT_SAMPLE_RATE) -> Audio | None:
+        """The file's sound as mono samples at `sample_rate`, decoded once per rate; None
+        for an image or a video without sound. Raises `InputError` when it cannot be
+        decoded."""
+        if not self.has_audio:
+            return None
+        if sample_rate not in self._sound:
+            self._sound[sample_rate] = read_audio(self.path, sample_rate)
+        return self._sound[sample_rate]
 
     @property
     def face_count(self) -> int:
@@ -99,6 +139,11 @@ def analyse(
         faces = faces_in_image(image, options.faces)
         h, w = image.shape[:2]
         return AnalysedMedia(path, kind, w, h, [FrameRecord(0, 0.0, faces)], {0: image})
+    if kind is MediaKind.AUDIO:
+        sound = read_audio(path)
+        if sound is None:
+            raise CorruptMediaError(f"{path}: holds no sound track")
+        return AnalysedMedia(path, kind, 0, 0, [], {}, None, {DEFAULT_SAMPLE_RATE: sound})
     info = probe_video(path, options.max_pixels)
     wanted = _keyframe_times(info.duration, max(1, options.keyframes)) if info.duration else []
     frames: list[FrameRecord] = []

@@ -103,7 +103,7 @@ def collect(root: Path) -> list[Sample]:
             raise InputError(
                 f"{root}: no {name}/ subfolder; a labelled folder holds real/ and fake/"
             )
-        files = expand_inputs([folder])
+        files = expand_inputs([folder], audio=True)
         if not files:
             raise InputError(f"{folder}: no image or video inside")
         for path in files:

@@ -16,7 +16,8 @@ from typing import Protocol
 from fauxlab.detection.analysed import AnalysedMedia, AnalysisOptions, analyse
 from fauxlab.detection.evidence import Detector, Edit, Evidence, Verdict
 from fauxlab.detection.fusion import Bands, bands, fuse
-from fauxlab.detection.registry import Skipped
+from fauxlab.detection.registry import Skipped, listens
+from fauxlab.detection.registry import spec as detector_spec
 from fauxlab.detection.report.figures import thumbnail
 from fauxlab.errors import FauxlabError
 from fauxlab.faces.types import Box, iou
@@ -121,12 +122,24 @@ class RunProgress(Protocol):
     def frames(self, done: int, total: int) -> None: ...
 
 
+NO_PICTURE = "A sound file has no picture to look at."
+
+
 def _examine(detector: Detector, media: AnalysedMedia) -> Evidence:
+    if media.is_audio and not listens(detector.name):
+        return Evidence(detector.name, None, NO_PICTURE, weight=_weight(detector.name))
     try:
         return detector.examine(media)
     except FauxlabError as exc:  # expected trouble (a file too small, a missing model)
         text = f"Could not judge this file: {exc}"
         return Evidence(detector.name, None, text, details={"error": str(exc)})
+
+
+def _weight(name: str) -> float:
+    try:
+        return detector_spec(name).weight
+    except FauxlabError:  # a detector used without registering it
+        return 1.0
 
 
 def _face_boxes(media: AnalysedMedia, evidence: list[Evidence]) -> list[FaceBox]:
@@ -191,7 +204,8 @@ def detect_file(
     started = time.perf_counter()
     media = analyse(path, options.analysis, progress)
     evidence = [_examine(d, media) for d in detectors]
-    fused = fuse(evidence, media.face_count > 0, options.bands)
+    # a sound file has no picture to find a face in: its verdict is real, fake or uncertain
+    fused = fuse(evidence, media.face_count > 0 or media.is_audio, options.bands)
     boxes = _face_boxes(media, evidence)
     return FileReport(
         path=path,
@@ -199,7 +213,7 @@ def detect_file(
         sha256=sha256_file(path),
         width=media.width,
         height=media.height,
-        duration=media.video.duration if media.video else None,
+        duration=media.duration,
         frames_analysed=len(media.frames),
         keyframes=len(media.images),
         face_count=media.face_count,
@@ -229,7 +243,7 @@ def expand(paths: Sequence[Path]) -> tuple[list[Path], list[FileError]]:
     errors: list[FileError] = []
     for path in paths:
         try:
-            found.extend(expand_inputs([path]))
+            found.extend(expand_inputs([path], audio=True))
         except FauxlabError as exc:
             errors.append(FileError(path, reason_without_path(path, exc)))
     return list(dict.fromkeys(found)), errors

@@ -35,7 +35,9 @@ class DetectorSpec:
     only when the detector is used. `weight` is how much the fusion trusts its evidence
     (1 = a full, calibrated detector), `video_weight` the weight on videos when it differs.
     `options` names the keyword arguments the factory accepts, each with what it does.
-    `card` is the model card's file name in fauxlab/assets/detectors/, if it has one."""
+    `card` is the model card's file name in fauxlab/assets/detectors/, if it has one.
+    `listens`: it judges sound, so it is asked about sound files too (the others are not:
+    a sound file has no picture for them to look at)."""
 
     name: str
     about: str
@@ -44,6 +46,7 @@ class DetectorSpec:
     video_weight: float | None = None
     options: Mapping[str, str] = field(default_factory=dict)
     card: str | None = None
+    listens: bool = False
 
     def weight_for(self, is_video: bool) -> float:
         """The weight of this detector's evidence on a video or a still."""
@@ -109,6 +112,13 @@ def spec(name: str) -> DetectorSpec:
     if name not in _REGISTRY:
         raise InputError(f"unknown detector {name!r}; choose from {', '.join(known)}")
     return _REGISTRY[name]
+
+
+def listens(name: str) -> bool:
+    """Whether the detector judges sound (see `DetectorSpec.listens`); False if unknown."""
+    default_names()
+    found = _REGISTRY.get(name)
+    return found.listens if found else False
 
 
 def about(name: str) -> str:

@@ -17,10 +17,15 @@ import av.error
 import numpy as np
 from numpy.typing import NDArray
 
-from fauxlab.errors import CorruptMediaError, UnsupportedFormatError
+from fauxlab.errors import CorruptMediaError, MediaTooLargeError, UnsupportedFormatError
 from fauxlab.media.discover import check_readable_file
 
 DEFAULT_SAMPLE_RATE = 16_000  # speech lives below 8 kHz; a quarter of CD rate keeps it small
+# Longest sound decoded: an hour is 230 MB of float32 at 16 kHz, and a call or a speech
+# to check is minutes long; longer recordings should be cut into the part in question.
+MAX_AUDIO_SECONDS = 3600.0
+# containers whose header states the exact length (others, like MP3, only estimate it)
+_EXACT_LENGTH_FORMATS = frozenset({"flac", "mov,mp4,m4a,3gp,3g2,mj2"})
 _BLOCK = 2048  # windows analysed per FFT batch, to bound memory on long files
 
 Samples = NDArray[np.float32]
@@ -54,33 +59,97 @@ def _open(path: Path) -> Any:
         ) from exc
 
 
-def read_audio(path: Path, sample_rate: int = DEFAULT_SAMPLE_RATE) -> Audio | None:
-    """The first sound track of `path` as mono float32 at `sample_rate`, or None when the
-    file has no sound track. Raises `CorruptMediaError` when the sound cannot be decoded."""
+def _check_wav_complete(path: Path) -> None:
+    """Raise if a WAV file's data chunk announces more bytes than the file holds (a cut-off
+    download decodes as a shorter sound without any decoder error). Sizes of 0 and
+    0xFFFFFFFF are what streaming writers leave: no claim, nothing to check."""
+    with path.open("rb") as handle:
+        head = handle.read(12)
+        if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return
+        size = path.stat().st_size
+        position = 12
+        while position + 8 <= size:
+            handle.seek(position)
+            chunk = handle.read(8)
+            length = int.from_bytes(chunk[4:8], "little")
+            if chunk[:4] == b"data":
+                if 0 < length < 0xFFFFFFFF and position + 8 + length > size:
+                    raise CorruptMediaError(
+                        f"{path}: truncated: its header announces {length:,} bytes of sound "
+                        f"but the file ends after {size - position - 8:,}"
+                    )
+                return
+            position += 8 + length + (length & 1)
+
+
+def _too_long(path: Path, seconds: float, limit: float) -> MediaTooLargeError:
+    return MediaTooLargeError(
+        f"{path}: the sound lasts {seconds / 60:.0f} min or more, over the limit of "
+        f"{limit / 60:.0f} min; cut out the part to check"
+    )
+
+
+def read_audio(
+    path: Path,
+    sample_rate: int = DEFAULT_SAMPLE_RATE,
+    max_seconds: float = MAX_AUDIO_SECONDS,
+) -> Audio | None:
+    """The first sound track of `path` as mono float32 at `sample_rate` (any channel
+    count and rate mixed down and resampled), or None when the file has no sound track.
+    Raises `CorruptMediaError` when the sound cannot be decoded and `MediaTooLargeError`
+    when it lasts longer than `max_seconds`."""
     with _open(path) as container:
         if not container.streams.audio:
             return None
         stream = container.streams.audio[0]
         if stream.codec_context is None:
             raise UnsupportedFormatError(f"{path}: no decoder for this file's audio codec")
+        _check_wav_complete(path)
+        announced = _announced_seconds(container, stream)
+        if announced is not None and announced > max_seconds:
+            raise _too_long(path, announced, max_seconds)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
         chunks: list[Samples] = []
+        count = 0
+        limit = int(max_seconds * sample_rate)
         start: float | None = None
         try:
             for frame in container.decode(stream):
                 if start is None and frame.time is not None:
                     start = float(frame.time)
-                chunks.extend(_flat(out) for out in resampler.resample(frame))
-            chunks.extend(_flat(out) for out in resampler.resample(None))
+                for out in resampler.resample(frame):
+                    chunks.append(flat_samples(out))
+                    count += chunks[-1].size
+                if count > limit:  # the header lied or said nothing
+                    raise _too_long(path, count / sample_rate, max_seconds)
+            chunks.extend(flat_samples(out) for out in resampler.resample(None))
         except av.error.FFmpegError as exc:
-            raise CorruptMediaError(f"{path}: audio data is corrupt ({exc})") from exc
+            raise CorruptMediaError(
+                f"{path}: the sound is corrupt or truncated and cannot be decoded ({exc})"
+            ) from exc
     samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    decoded = samples.size / sample_rate
+    exact = container.format.name in _EXACT_LENGTH_FORMATS
+    if exact and announced is not None and decoded < announced - max(0.25, 0.02 * announced):
+        raise CorruptMediaError(
+            f"{path}: truncated: its header announces {announced:.1f} s of sound but only "
+            f"{decoded:.1f} s could be decoded"
+        )
     if samples.size == 0:
         raise CorruptMediaError(f"{path}: the sound track holds no decodable samples")
     return Audio(samples, sample_rate, start or 0.0)
 
 
-def _flat(frame: Any) -> Samples:
+def _announced_seconds(container: Any, stream: Any) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return float(container.duration) / av.time_base
+    return None
+
+
+def flat_samples(frame: Any) -> Samples:
     return np.asarray(frame.to_ndarray(), dtype=np.float32).reshape(-1)
 
 

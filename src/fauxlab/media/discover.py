@@ -1,4 +1,4 @@
-"""Decide what a path is (image, video, folder) before any decoder touches it."""
+"""Decide what a path is (image, video, audio, folder) before any decoder touches it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fauxlab.errors import CorruptMediaError, InputError, UnsupportedFormatError
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv"})
+AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus"})
 MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
 
 # Leading bytes of each container we accept, so a renamed file is still recognised:
@@ -21,7 +22,13 @@ _SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
     (b"\x1a\x45\xdf\xa3", 0, "video", ".mkv"),  # Matroska / WebM
     (b"WEBP", 8, "image", ".webp"),  # RIFF....WEBP
     (b"AVI ", 8, "video", ".avi"),  # RIFF....AVI
+    (b"WAVE", 8, "audio", ".wav"),  # RIFF....WAVE
+    (b"fLaC", 0, "audio", ".flac"),
+    (b"OggS", 0, "audio", ".ogg"),  # Vorbis or Opus
+    (b"ID3", 0, "audio", ".mp3"),  # MP3 with an ID3v2 tag first
 )
+# ISO BMFF brands of sound-only files (iTunes AAC, Apple lossless)
+_AUDIO_BRANDS = frozenset({b"M4A ", b"M4B ", b"M4P "})
 # ISO BMFF brands that are still images (HEIF, AVIF), not video, though they share `ftyp`
 _STILL_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif"})
 
@@ -29,6 +36,7 @@ _STILL_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1",
 class MediaKind(StrEnum):
     IMAGE = "image"
     VIDEO = "video"
+    AUDIO = "audio"
 
 
 def _identify(path: Path) -> tuple[MediaKind, str] | None:
@@ -44,7 +52,13 @@ def _identify(path: Path) -> tuple[MediaKind, str] | None:
     if head[4:8] == b"ftyp":  # mp4, mov, m4v: unless the brand says HEIF/AVIF still image
         if head[8:12] in _STILL_BRANDS:
             return None
+        if head[8:12] in _AUDIO_BRANDS:
+            return MediaKind.AUDIO, ".m4a"
         return MediaKind.VIDEO, ".mov" if head[8:12] == b"qt  " else ".mp4"
+    if head[0] == 0xFF and head[1] & 0xF6 == 0xF0:  # ADTS sync word, layer 0: raw AAC
+        return MediaKind.AUDIO, ".aac"
+    if head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06:  # MPEG audio frame
+        return MediaKind.AUDIO, ".mp3"
     return None
 
 
@@ -92,15 +106,18 @@ def media_kind(path: Path) -> MediaKind:
         return MediaKind.IMAGE
     if suffix in VIDEO_SUFFIXES:
         return MediaKind.VIDEO
-    supported = ", ".join(sorted(MEDIA_SUFFIXES))
+    if suffix in AUDIO_SUFFIXES:
+        return MediaKind.AUDIO
+    supported = ", ".join(sorted(MEDIA_SUFFIXES | AUDIO_SUFFIXES))
     raise UnsupportedFormatError(
-        f"{path}: not an image or video fauxlab can read (supported: {supported})"
+        f"{path}: not an image, video or audio file fauxlab can read (supported: {supported})"
     )
 
 
-def _walk_media(folder: Path) -> list[Path]:
-    """Media files under `folder`, sorted, skipping hidden files and folders (names that
-    start with a dot: editor backups, `._name` resource forks, our own partial outputs)
+def _walk_media(folder: Path, suffixes: frozenset[str]) -> list[Path]:
+    """Media files (by `suffixes`) under `folder`, sorted, skipping hidden files and
+    folders (names that start with a dot: editor backups, `._name` resource forks, our
+    own partial outputs)
     and not following links to folders, so a link loop cannot trap the walk."""
     found: list[Path] = []
     for root, dirs, files in os.walk(folder):
@@ -108,22 +125,24 @@ def _walk_media(folder: Path) -> list[Path]:
         found.extend(
             Path(root, name)
             for name in files
-            if not name.startswith(".") and Path(name).suffix.lower() in MEDIA_SUFFIXES
+            if not name.startswith(".") and Path(name).suffix.lower() in suffixes
         )
     return sorted(p for p in found if p.is_file())
 
 
-def expand_inputs(paths: list[Path]) -> list[Path]:
-    """Files given directly, plus every media file found recursively in given folders.
+def expand_inputs(paths: list[Path], audio: bool = False) -> list[Path]:
+    """Files given directly, plus every media file found recursively in given folders
+    (images and videos, and sound files too when `audio`).
 
     Files named directly must be media (an error otherwise); inside folders, other
     files are skipped quietly, as `find`-style tools do. Paths come back resolved
     (absolute), each once, in the order given and sorted within each folder.
     """
+    suffixes = MEDIA_SUFFIXES | AUDIO_SUFFIXES if audio else MEDIA_SUFFIXES
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(_walk_media(path))
+            found.extend(_walk_media(path, suffixes))
         else:
             media_kind(path)
             found.append(path)

@@ -122,6 +122,8 @@ Lookups = list[tuple[str, str]]  # (how the copy was edited, PDQ hex)
 def _hashes(path: Path, kind: MediaKind, image: RGBImage | None) -> Lookups:
     if kind is MediaKind.IMAGE:
         return image_lookups(read_image(path) if image is None else image)
+    if kind is MediaKind.AUDIO:  # PDQ hashes pictures; a sound file is found by its bytes
+        return []
     return video_lookups(path)
 
 
@@ -146,7 +148,7 @@ def _find(
         by_mark = ledger.find_watermark(mark.payload)
         if by_mark is not None:
             return "watermark", by_mark, None, ""
-    near = ledger.find_near([query for _, query in hashes], NEAR_DISTANCE, limit=1)
+    near = ledger.find_near([q for _, q in hashes], NEAR_DISTANCE, limit=1) if hashes else []
     if near:
         entry, distance = near[0].entry, near[0].distance
         return "near", entry, distance, _variant(entry, hashes, distance)
@@ -191,10 +193,13 @@ def verify_file(
     identity = _identity(provenance)
     problems: list[str] = []
     mark: watermark.WatermarkReading | None = None
-    try:
-        mark = _read_watermark(path, kind, image)
-    except FauxlabError as exc:  # e.g. an image too small to carry a mark
-        problems.append(f"watermark: {exc}")
+    if kind is MediaKind.AUDIO:
+        problems.append("watermark: fauxlab's watermark is in pixels; a sound file has none")
+    else:
+        try:
+            mark = _read_watermark(path, kind, image)
+        except FauxlabError as exc:  # e.g. an image too small to carry a mark
+            problems.append(f"watermark: {exc}")
     credentials: CredentialReport | None = None
     try:
         credentials = read(path, identity)

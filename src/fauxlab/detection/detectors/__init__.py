@@ -15,4 +15,5 @@ BUILTIN: tuple[str, ...] = (
     "temporal",
     "generated",
     "shallowfake",
+    "voice",
 )

@@ -88,7 +88,7 @@ TIMELINE_POINT = _object(
 FILE = _object(
     {
         "path": {"type": "string"},
-        "kind": {"enum": ["image", "video"]},
+        "kind": {"enum": ["image", "video", "audio"]},
         "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         "width": _COUNT,
         "height": _COUNT,

@@ -1,0 +1,1 @@
+"""Voice fakes made from real speech: vocoder resynthesis and offline text-to-speech."""
