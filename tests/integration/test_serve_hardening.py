@@ -153,13 +153,17 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_retried(
 
 
 def test_a_job_past_its_time_limit_is_stopped_and_its_worker_replaced(
-    tmp_path: Path, slow_video: Path, photo: Path
+    tmp_path: Path, photo: Path
 ) -> None:
+    # 6,000 tiny frames at 1 fps: about 30 s of decoding on an idle core, twice the limit,
+    # while the honest photo after it takes about 1 s (a busy machine slows both alike)
+    endless = crafted_mkv(tmp_path / "endless.mkv", [16] * 6000, fps=1)
+    options = ("--job-timeout", "15", "--max-video-seconds", "7200")
     with (
-        running_server(tmp_path / "data", *DETECTORS, "--job-timeout", "2") as base,
+        running_server(tmp_path / "data", *DETECTORS, *options) as base,
         httpx.Client(base_url=base, timeout=60) as client,
     ):
-        analysis = wait_done(client, upload(client, slow_video).json()["url"])
+        analysis = wait_done(client, upload(client, endless).json()["url"])
         assert analysis["status"] == "failed" and "longer than" in analysis["error"], analysis
         state = healthy(client)
         assert state["jobs_timed_out"] == 1 and state["pool_restarts"] == 1
