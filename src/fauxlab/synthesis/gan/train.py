@@ -294,12 +294,7 @@ def train(
     """Train (or continue) the run in `run` until `budget` is spent. `given`: the options
     of RESUME_OPTIONS set explicitly, which --resume checks against the saved run."""
     config = prepare_run(run, config, resume, given)
-    try:
-        config.check()
-    except SettingError:
-        raise  # already says which setting
-    except ValueError as exc:
-        raise InputError(str(exc)) from exc
+    config.check()  # a SettingError names what to change
     checkpoints = run / "checkpoints"
     if resume and not has_checkpoint(checkpoints):
         raise InputError(f"{run}: no checkpoint to resume from yet; start it again without it")
