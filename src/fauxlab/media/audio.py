@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fauxlab.errors import CorruptMediaError, UnsupportedFormatError
-from fauxlab.media.discover import check_readable_file
+from fauxlab.media.video import open_container
 
 DEFAULT_SAMPLE_RATE = 16_000  # speech lives below 8 kHz; a quarter of CD rate keeps it small
 _BLOCK = 2048  # windows analysed per FFT batch, to bound memory on long files
@@ -45,13 +45,7 @@ class Audio:
 
 
 def _open(path: Path) -> Any:
-    check_readable_file(path)
-    try:
-        return av.open(str(path), metadata_errors="ignore")
-    except av.error.FFmpegError as exc:
-        raise CorruptMediaError(
-            f"{path}: cannot be opened; it is corrupt, truncated or not a media file"
-        ) from exc
+    return open_container(path, "cannot be opened; it is corrupt, truncated or not a media file")
 
 
 def read_audio(path: Path, sample_rate: int = DEFAULT_SAMPLE_RATE) -> Audio | None:
