@@ -336,18 +336,18 @@ def train(
             progress(Tick("training", step, budget.total_steps, record))
         window, window_start = [], time.monotonic()
 
-    def save(step: int) -> None:
-        info = {"config": config.to_dict(), "images_seen": step * config.batch}
-        save_checkpoint(checkpoints, step, trainer.tensors(), trainer.state(), info)
+    def save(_: int) -> None:  # the trainer's own count, even if a step was cut short
+        info = {"config": config.to_dict(), "images_seen": trainer.step * config.batch}
+        save_checkpoint(checkpoints, trainer.step, trainer.tensors(), trainer.state(), info)
         outputs.export()
         outputs.curves(metrics.read())
 
-    def stop(step: int, error: BaseException | None) -> None:
+    def stop(_: int, error: BaseException | None) -> None:
         if isinstance(error, KeyboardInterrupt):  # SIGTERM too: save, then exit 130
-            save(step)
+            save(trainer.step)
         elif error is None:
-            if step != start_step or checkpoint is None:
-                save(step)
+            if trainer.step != start_step or checkpoint is None:
+                save(trainer.step)
             outputs.timelapse()
 
     if trainer.step == 0:
