@@ -100,7 +100,7 @@ def test_every_detector_judges_or_declines_on_every_kind_of_media(
 ) -> None:
     (detector,), skipped = available_detectors([name])
     assert detector.name == name and not skipped
-    spec = registry.spec(name)
+    spec = registry.detector_spec(name)
     assert spec.about.strip(), f"{name} does not say what it looks at"
     for kind, media in analysed.items():
         evidence = detector.examine(media)  # no exception, whatever the media

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from fauxlab.cli.output import print_json, progress_bar, stdout
-from fauxlab.errors import InputError, OutputExistsError, SettingError
+from fauxlab.errors import InputError, OutputExistsError
 
 if TYPE_CHECKING:
     from fauxlab.synthesis.gan.config import TrainConfig
@@ -50,12 +50,7 @@ def _config(
     if limit is not None:
         overrides["image_limit"] = limit
     config = TrainConfig.for_model(model, size, **overrides)  # type: ignore[arg-type]
-    try:
-        config.check()
-    except SettingError:
-        raise  # already says which setting
-    except ValueError as exc:
-        raise InputError(str(exc)) from exc
+    config.check()  # a SettingError names what to change
     return config
 
 

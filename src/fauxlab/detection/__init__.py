@@ -56,6 +56,7 @@ from fauxlab.detection.registry import (
     Skipped,
     available_detectors,
     default_names,
+    detector_spec,
     register,
     specs,
 )
@@ -150,6 +151,7 @@ __all__ = [
     "default_names",
     "detect_file",
     "detect_inputs",
+    "detector_spec",
     "expand",
     "fuse",
     "one_thread_per_worker",

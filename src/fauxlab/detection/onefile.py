@@ -16,8 +16,7 @@ from typing import Protocol
 from fauxlab.detection.analysed import AnalysedMedia, AnalysisOptions, analyse
 from fauxlab.detection.evidence import Detector, Edit, Evidence, Verdict
 from fauxlab.detection.fusion import Bands, bands, fuse
-from fauxlab.detection.registry import Skipped, listens
-from fauxlab.detection.registry import spec as detector_spec
+from fauxlab.detection.registry import Skipped, detector_spec, listens
 from fauxlab.detection.report.figures import thumbnail
 from fauxlab.errors import FauxlabError
 from fauxlab.faces.types import Box, iou

@@ -106,7 +106,7 @@ def specs() -> list[DetectorSpec]:
     return [_REGISTRY[name] for name in default_names()]
 
 
-def spec(name: str) -> DetectorSpec:
+def detector_spec(name: str) -> DetectorSpec:
     """The spec of a registered detector; an unknown name is an input error."""
     known = default_names()
     if name not in _REGISTRY:

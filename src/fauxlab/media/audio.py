@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fauxlab.errors import CorruptMediaError, MediaTooLargeError, UnsupportedFormatError
-from fauxlab.media.discover import check_readable_file
+from fauxlab.media.video import open_container
 
 DEFAULT_SAMPLE_RATE = 16_000  # speech lives below 8 kHz; a quarter of CD rate keeps it small
 # Longest sound decoded: an hour is 230 MB of float32 at 16 kHz, and a call or a speech
@@ -50,13 +50,7 @@ class Audio:
 
 
 def _open(path: Path) -> Any:
-    check_readable_file(path)
-    try:
-        return av.open(str(path), metadata_errors="ignore")
-    except av.error.FFmpegError as exc:
-        raise CorruptMediaError(
-            f"{path}: cannot be opened; it is corrupt, truncated or not a media file"
-        ) from exc
+    return open_container(path, "cannot be opened; it is corrupt, truncated or not a media file")
 
 
 def _check_wav_complete(path: Path) -> None:

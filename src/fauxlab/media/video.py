@@ -62,14 +62,16 @@ class Frame:
     image: NDArray[np.uint8]
 
 
-def open_container(path: Path) -> Any:
+NOT_A_VIDEO = "cannot be opened as video; it is corrupt, truncated or not a video"
+
+
+def open_container(path: Path, failure: str = NOT_A_VIDEO) -> Any:
+    """The file opened by PyAV; one it cannot open is a CorruptMediaError saying `failure`."""
     check_readable_file(path)
     try:
         return av.open(str(path), metadata_errors="ignore")
     except av.error.FFmpegError as exc:
-        raise CorruptMediaError(
-            f"{path}: cannot be opened as video; it is corrupt, truncated or not a video"
-        ) from exc
+        raise CorruptMediaError(f"{path}: {failure}") from exc
 
 
 def _video_stream(container: Any, path: Path) -> Any:

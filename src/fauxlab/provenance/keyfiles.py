@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from fauxlab.errors import FauxlabError
 from fauxlab.fileio import write_durably
@@ -96,35 +97,33 @@ def warn_if_shared(path: Path) -> None:
         )
 
 
-def load_ec_key(path: Path) -> ec.EllipticCurvePrivateKey | None:
+def _load_private_key(path: Path) -> PrivateKeyTypes | None:
     data = read_bytes(path)
     if data is None:
         return None
     warn_if_shared(path)
     try:
-        key = serialization.load_pem_private_key(data, password=None)
+        return serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
         raise IdentityError(
             f"{path}: not a readable PEM private key (the file is damaged or was cut "
             f"short); {recovery_hint(path)}"
         ) from exc
+
+
+def load_ec_key(path: Path) -> ec.EllipticCurvePrivateKey | None:
+    key = _load_private_key(path)
+    if key is None:
+        return None
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
         raise IdentityError(f"{path}: not a P-256 (ES256) private key; {recovery_hint(path)}")
     return key
 
 
 def load_ed25519_key(path: Path) -> Ed25519PrivateKey | None:
-    data = read_bytes(path)
-    if data is None:
+    key = _load_private_key(path)
+    if key is None:
         return None
-    warn_if_shared(path)
-    try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as exc:
-        raise IdentityError(
-            f"{path}: not a readable PEM private key (the file is damaged or was cut "
-            f"short); {recovery_hint(path)}"
-        ) from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise IdentityError(f"{path}: not an Ed25519 private key; {recovery_hint(path)}")
     return key

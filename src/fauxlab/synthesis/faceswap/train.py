@@ -170,10 +170,10 @@ def _loop(
         trainer.save()
         summary.previews.append(str(trainer.preview()))
 
-    def stop(step: int, error: BaseException | None) -> None:
+    def stop(_: int, error: BaseException | None) -> None:
         # on success, error, Ctrl-C or SIGTERM alike: keep what was learned
-        if step > start_step and not _saved_at(out, step):
-            preview(step)
+        if trainer.step > start_step and not _saved_at(out, trainer.step):
+            preview(trainer.step)
 
     schedule = [
         Every(log, steps=config.log_every),

@@ -49,12 +49,15 @@ class TrainConfig:
     def check(self) -> None:
         self.arch.check()
         if self.loss not in LOSS_NAMES:
-            raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSS_NAMES)}")
+            raise SettingError(
+                f"unknown `loss` {self.loss!r}; choose one of {', '.join(LOSS_NAMES)}",
+                settings=["loss"],
+            )
         if self.batch < 2:
             raise SettingError(f"`batch` must be at least 2, got {self.batch}", settings=["batch"])
         for name in ("log_every", "sample_every", "checkpoint_every", "r1_every"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
+                raise SettingError(f"`{name}` must be at least 1", settings=[name])
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -41,10 +41,11 @@ class Architecture:
         return cls(**known)
 
     def check(self) -> None:
-        """Raise ValueError (with a message for people) for a combination we cannot build."""
+        """Raise SettingError (a ValueError) for a combination we cannot build."""
         if self.model not in MODEL_NAMES:
-            raise ValueError(
-                f"unknown model {self.model!r}; choose one of {', '.join(MODEL_NAMES)}"
+            raise SettingError(
+                f"unknown `model` {self.model!r}; choose one of {', '.join(MODEL_NAMES)}",
+                settings=["model"],
             )
         if self.model == "dcgan" and self.size != 64:
             raise SettingError(
@@ -53,7 +54,9 @@ class Architecture:
             )
         if self.model == "fauxlab" and self.size not in FAUXLAB_SIZES:
             sizes = ", ".join(map(str, FAUXLAB_SIZES))
-            raise ValueError(f"fauxlab model sizes are {sizes}; got {self.size}")
+            raise SettingError(
+                f"fauxlab model sizes are {sizes}; got `size` {self.size}", settings=["size"]
+            )
 
 
 # --- DCGAN (Radford et al. 2015), as in pytorch/examples -------------------------------

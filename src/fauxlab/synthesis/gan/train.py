@@ -294,12 +294,7 @@ def train(
     """Train (or continue) the run in `run` until `budget` is spent. `given`: the options
     of RESUME_OPTIONS set explicitly, which --resume checks against the saved run."""
     config = prepare_run(run, config, resume, given)
-    try:
-        config.check()
-    except SettingError:
-        raise  # already says which setting
-    except ValueError as exc:
-        raise InputError(str(exc)) from exc
+    config.check()  # a SettingError names what to change
     checkpoints = run / "checkpoints"
     if resume and not has_checkpoint(checkpoints):
         raise InputError(f"{run}: no checkpoint to resume from yet; start it again without it")
@@ -341,18 +336,18 @@ def train(
             progress(Tick("training", step, budget.total_steps, record))
         window, window_start = [], time.monotonic()
 
-    def save(step: int) -> None:
-        info = {"config": config.to_dict(), "images_seen": step * config.batch}
-        save_checkpoint(checkpoints, step, trainer.tensors(), trainer.state(), info)
+    def save(_: int) -> None:  # the trainer's own count, even if a step was cut short
+        info = {"config": config.to_dict(), "images_seen": trainer.step * config.batch}
+        save_checkpoint(checkpoints, trainer.step, trainer.tensors(), trainer.state(), info)
         outputs.export()
         outputs.curves(metrics.read())
 
-    def stop(step: int, error: BaseException | None) -> None:
+    def stop(_: int, error: BaseException | None) -> None:
         if isinstance(error, KeyboardInterrupt):  # SIGTERM too: save, then exit 130
-            save(step)
+            save(trainer.step)
         elif error is None:
-            if step != start_step or checkpoint is None:
-                save(step)
+            if trainer.step != start_step or checkpoint is None:
+                save(trainer.step)
             outputs.timelapse()
 
     if trainer.step == 0:

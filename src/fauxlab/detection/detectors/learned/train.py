@@ -267,9 +267,9 @@ def train_detector(
         if progress is not None:
             progress(Tick("training", at, budget.total_steps, record))
 
-    def stop(at: int, error: BaseException | None) -> None:
-        if (error is None or isinstance(error, KeyboardInterrupt)) and at not in done:
-            evaluate_and_save(at)
+    def stop(_: int, error: BaseException | None) -> None:
+        if (error is None or isinstance(error, KeyboardInterrupt)) and step not in done:
+            evaluate_and_save(step)
 
     _set_train_mode(model)
     schedule = [Every(log, steps=10), Every(evaluate_and_save, steps=config.eval_every)]
