@@ -16,7 +16,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from fauxlab.faces.types import Box
+from fauxlab.faces.types import Box, iou
 from fauxlab.media.images import RGBImage
 
 TILE = 512  # px; at most half the frame's shorter side
@@ -54,19 +54,11 @@ def tiles(height: int, width: int) -> list[Box]:
     ]
 
 
-def _iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def merge(found: list[Scored]) -> list[Scored]:
     """One box per face: the best-scored of each group of overlapping boxes."""
     kept: list[Scored] = []
     for box, score in sorted(found, key=lambda f: -f[1]):
-        if all(_iou(box, other) < SAME_FACE_IOU for other, _ in kept):
+        if all(iou(box, other) < SAME_FACE_IOU for other, _ in kept):
             kept.append((box, score))
     return kept
 
