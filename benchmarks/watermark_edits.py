@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import collections
 import importlib
-import io
 import math
 import subprocess
 import sys
@@ -40,10 +39,18 @@ from numpy.typing import NDArray
 from PIL import Image, ImageEnhance, ImageOps
 
 from _common import data_argument
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fauxlab.media import Sampling, VideoWriter, iter_frames, probe_video
 from fauxlab.provenance import watermark as wm
 from fauxlab.provenance.phash import hamming, image_lookups, pdq_hex
 from fauxlab.provenance.watermark._detect import HYPOTHESES
+from repost_edits import crop as _crop
+from repost_edits import jpeg as _jpeg
+from repost_edits import mirror as _mirror
+from repost_edits import pad as _pad
+from repost_edits import rotate as _rotate
+from repost_edits import screenshot as _screenshot
 
 RGB = NDArray[np.uint8]
 REPO = Path(__file__).resolve().parents[1]
@@ -78,43 +85,6 @@ def _pil(image: RGB) -> Image.Image:
 
 def _array(image: Image.Image) -> RGB:
     return np.asarray(image.convert("RGB"))
-
-
-def _jpeg(image: RGB, quality: int) -> RGB:
-    buffer = io.BytesIO()
-    _pil(image).save(buffer, format="JPEG", quality=quality)
-    return _array(Image.open(io.BytesIO(buffer.getvalue())))
-
-
-def _crop(image: RGB, height: float, width: float) -> RGB:
-    h, w = round(image.shape[0] * height), round(image.shape[1] * width)
-    top, left = (image.shape[0] - h) // 2, (image.shape[1] - w) // 2
-    return image[top : top + h, left : left + w]
-
-
-def _rotate(image: RGB, degrees: float) -> RGB:
-    """Counter-clockwise, the canvas kept, black corners (Pillow's default)."""
-    return _array(_pil(image).rotate(degrees, resample=Image.Resampling.BICUBIC))
-
-
-def _pad(image: RGB, aspect: float) -> RGB:
-    """Black bars to `aspect` (width / height): pillarbox or letterbox, centred."""
-    h, w = image.shape[:2]
-    height, width = (h, round(h * aspect)) if w / h < aspect else (round(w / aspect), w)
-    height, width = height + height % 2, width + width % 2  # H.264 wants even sides
-    out = np.zeros((height, width, 3), dtype=np.uint8)
-    top, left = (height - h) // 2, (width - w) // 2
-    out[top : top + h, left : left + w] = image
-    return out
-
-
-def _screenshot(image: RGB) -> RGB:
-    small = cv2.resize(image, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
-    return _jpeg(_crop(small, 0.92, 0.92), 70)
-
-
-def _mirror(image: RGB) -> RGB:
-    return np.ascontiguousarray(image[:, ::-1])
 
 
 EDITS: dict[str, Callable[[RGB], RGB]] = {

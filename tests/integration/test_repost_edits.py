@@ -4,7 +4,6 @@ decoder undid named. Real seal, real edits, real verify; nothing mocked."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,45 +17,15 @@ from fauxlab.media import read_image, write_image
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.seal import ModelInfo, SealedMedia, seal_image
 from fauxlab.provenance.verify import verify_file
+from repost_edits import crop as _crop
+from repost_edits import jpeg as _jpeg
+from repost_edits import mirror as _mirror
+from repost_edits import pad as _pad
+from repost_edits import rotate as _rotate
+from repost_edits import screenshot as _screenshot
 
 RGB = NDArray[np.uint8]
 MODEL = ModelInfo("test-generator", "cd" * 32)
-
-
-def _jpeg(image: RGB, quality: int) -> RGB:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
-    return np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
-
-
-def _crop(image: RGB, height: float, width: float) -> RGB:
-    h, w = round(image.shape[0] * height), round(image.shape[1] * width)
-    top, left = (image.shape[0] - h) // 2, (image.shape[1] - w) // 2
-    return image[top : top + h, left : left + w]
-
-
-def _rotate(image: RGB, degrees: float) -> RGB:
-    """Counter-clockwise, canvas kept, black corners: Pillow's defaults."""
-    turned = Image.fromarray(image).rotate(degrees, resample=Image.Resampling.BICUBIC)
-    return np.asarray(turned.convert("RGB"))
-
-
-def _pad(image: RGB, aspect: float) -> RGB:
-    h, w = image.shape[:2]
-    height, width = (h, round(h * aspect)) if w / h < aspect else (round(w / aspect), w)
-    out = np.zeros((height, width, 3), dtype=np.uint8)
-    top, left = (height - h) // 2, (width - w) // 2
-    out[top : top + h, left : left + w] = image
-    return out
-
-
-def _screenshot(image: RGB) -> RGB:
-    small = cv2.resize(image, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
-    return _jpeg(_crop(small, 0.92, 0.92), 70)
-
-
-def _mirror(image: RGB) -> RGB:
-    return np.ascontiguousarray(image[:, ::-1])
 
 
 def _pil(edit: Callable[[Image.Image], Image.Image]) -> Callable[[RGB], RGB]:
