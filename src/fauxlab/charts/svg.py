@@ -359,7 +359,8 @@ def line_chart(
     head = _text(left, FONT + 4, title, FONT + 1, fill=palette.INK, font_weight="600")
     legend, legend_bottom = _legend(_legend_items(series, spans), left, right, FONT + 14)
     top = legend_bottom + 10
-    bottom = top + plot_height - 2 * SMALL - 30
+    # tall enough for the (rotated) y-axis title to fit beside the plot
+    bottom = top + max(plot_height - 2 * SMALL - 30, text_width(y_title, FONT) + 16)
     height = math.ceil(bottom + 2 * SMALL + 30)
     axes = _Axes(left, top, right, bottom, x0, x1, y0, y1)
 

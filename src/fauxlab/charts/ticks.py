@@ -39,11 +39,20 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
         return [low] if math.isfinite(low) else []
     step = nice_step(high - low, count)
+    while math.floor(high / step + 1e-9) - math.ceil(low / step - 1e-9) < 2:
+        step = _smaller(step)  # a fixed range may hold only two ticks of the nearest step
     first = math.ceil(low / step - 1e-9)
     last = math.floor(high / step + 1e-9)
     # round away float noise so that labels and positions agree: 3 * 0.1 -> 0.3
     digits = decimals(step) + 2
     return [round(i * step, digits) + 0.0 for i in range(first, last + 1)]
+
+
+def _smaller(step: float) -> float:
+    """The next round step down: 5 -> 2 -> 1 -> 0.5."""
+    power = 10.0 ** math.floor(math.log10(step) + 1e-9)
+    mantissa = round(step / power)
+    return {5: 2.0, 2: 1.0}.get(mantissa, 0.5) * power
 
 
 def decimals(step: float) -> int:

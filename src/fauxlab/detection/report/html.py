@@ -205,7 +205,8 @@ def _file(report: FileReport) -> str:
     verdict = report.verdict
     if report.thumbnail is not None:
         caption = (
-            "Faces found, boxed by score: red fake, amber uncertain, green real, grey not scored."
+            "Faces found, boxed by score: vermillion fake, orange uncertain, bluish green real, "
+            "grey not scored."
             if report.faces
             else "No face was found in the examined frames."
         )
