@@ -40,7 +40,7 @@ background:#607d8b}
 .prob{font-size:1.2rem;margin-left:.8rem}.why{font-size:1.05rem}
 h2{margin:.4rem 0;word-break:break-all}figure{display:inline-block;margin:.5rem 1rem .5rem 0;
 vertical-align:top;max-width:100%}
-img{max-width:100%;height:auto;border:1px solid #ddd}
+img,svg{box-sizing:border-box}img{max-width:100%;height:auto;border:1px solid #ddd}
 figcaption{color:#555;font-size:.85rem;max-width:380px}
 figure.chart{display:block;margin:.8rem 0}figure.chart figcaption{max-width:720px}
 svg.chart{display:block;width:100%;max-width:720px;height:auto;border:1px solid #ddd}
