@@ -160,13 +160,14 @@ def timeline_series(report: FileReport) -> dict[str, list[tuple[float, float]]]:
     return series
 
 
-def file_timeline(report: FileReport) -> Svg | None:
+def file_timeline(report: FileReport, *, faces_shown: bool = True) -> Svg | None:
     """The chart a person reads first for a video: every detector's score over time,
-    the verdict zones and threshold, the cuts; None for a still or a sound."""
+    the verdict zones and threshold, the cuts, and (`faces_shown`: the page shows the
+    faces under it) the moments whose faces are shown; None for a still or a sound."""
     if report.kind != "video":
         return None
     cuts = [e.time for e in report.edits if e.kind == "cut" and e.time is not None]
-    shown = [(m.time, m.probability) for m in report.moments]
+    shown = [(m.time, m.probability) for m in report.moments] if faces_shown else []
     return timeline_svg(timeline_series(report), report.bands, report.duration, cuts, shown)
 
 
