@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from fauxlab.charts import Mark, Rule, Series, Span, line_chart, verdict_bands
-from fauxlab.charts.svg import SMALL
+from fauxlab.charts.svg import SMALL, text_width
 from fauxlab.charts.ticks import decimals, nice_range, nice_step, nice_ticks, tick_labels
 from fauxlab.detection.fusion import Bands
 from fauxlab.detection.report.figures import timeline_svg
@@ -160,3 +160,19 @@ def test_gan_curves_are_one_svg_document_with_both_charts() -> None:
     charts = root.findall(f"{NS}svg")
     assert len(charts) == 2
     assert {"training step", "D cannot tell them apart"} <= {t.text for t in root.iter(f"{NS}text")}
+
+
+def test_long_titles_and_labels_are_cut_to_fit_the_chart() -> None:
+    name = "a folder with a very long name " * 6
+    chart = line_chart(
+        [Series(name, [(0.0, 0.0), (1.0, 1.0)])], title=name, x_title="x", y_title="y"
+    )
+    root = _parse(chart.markup)
+    for node in root.iter(f"{NS}text"):
+        if "text-anchor" in node.attrib:  # ticks and axis titles: short, placed by anchor
+            continue
+        right = float(node.attrib["x"]) + text_width(
+            node.text or "", float(node.attrib["font-size"])
+        )
+        assert right <= chart.width, node.text
+    assert root.attrib["aria-label"] == name  # the whole title stays readable by name

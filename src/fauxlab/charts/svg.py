@@ -109,6 +109,15 @@ def _halo(x: float, y: float, text: str, size: int, **attrs: str) -> str:
     return _text(x, y, text, size, stroke="#fff", stroke_width="4", paint_order="stroke", **attrs)
 
 
+def _fit(text: str, room: float, size: int) -> str:
+    """`text` cut with an ellipsis where it would run past `room` pixels (the full text
+    stays in the chart's accessible name)."""
+    if text_width(text, size) <= room:
+        return text
+    keep = max(1, int(room / (size * CHAR)) - 1)
+    return text[:keep].rstrip() + "\u2026"
+
+
 @dataclass(frozen=True)
 class _Axes:
     """Where data values land in the picture."""
@@ -187,7 +196,8 @@ def _legend(
         return "", top
     parts: list[str] = []
     x, y = left, top + FONT
-    for swatch, label in items:
+    for swatch, full in items:
+        label = _fit(full, right - left - 30, FONT)
         width = 30 + text_width(label, FONT) + 18
         if x > left and x + width > right:
             x, y = left, y + FONT + 8
@@ -356,7 +366,8 @@ def line_chart(
     left = 12 + FONT + 8 + y_label_width + 8
     right = width - 16 - text_width(tick_labels(x_ticks)[-1] if x_ticks else "", SMALL) / 2
 
-    head = _text(left, FONT + 4, title, FONT + 1, fill=palette.INK, font_weight="600")
+    head = _text(left, FONT + 4, _fit(title, width - left - 8, FONT + 1), FONT + 1,
+                 fill=palette.INK, font_weight="600")  # fmt: skip
     legend, legend_bottom = _legend(_legend_items(series, spans), left, right, FONT + 14)
     top = legend_bottom + 10
     # tall enough for the (rotated) y-axis title to fit beside the plot

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from fauxlab.charts import Rule, Series, line_chart, palette
+from fauxlab.charts import Series, line_chart, palette
 from fauxlab.detection.evidence import Detector
 from fauxlab.detection.intervals import REPLICATES, ScorerMetrics, scorer_metrics
 from fauxlab.detection.metrics import (
@@ -223,12 +223,11 @@ def roc_svg(result: BenchResult) -> bytes:
         )
     chart = line_chart(
         series,
-        title=f"How many fakes are caught for each false alarm rate: {result.root.name}",
+        title=f"Fakes caught against false alarms: {result.root.name}",
         x_title="share of real files called fake (false alarms)",
         y_title="share of fakes caught",
         x_range=(0.0, 1.0),
         y_range=(0.0, 1.0),
-        rules=[Rule(1.0, "")],
         size=(640, 520),
     )
     return chart.data
