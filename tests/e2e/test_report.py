@@ -170,3 +170,10 @@ def test_the_report_prints_whole_on_each_paper(page: Any, paper: str) -> None:
     assert second.evaluate("a => getComputedStyle(a).breakBefore") == "page"
     verdict = page.locator("article.file header.verdict").first
     assert verdict.evaluate("h => getComputedStyle(h).breakAfter") == "avoid"
+
+
+def test_on_a_phone_charts_scroll_in_their_box_and_keep_their_text(page: Any) -> None:
+    page.set_viewport_size({"width": 400, "height": 800})
+    for name, _, smallest in _smallest_chart_text(page):
+        assert smallest >= MIN_TEXT_PX, (name, smallest)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400

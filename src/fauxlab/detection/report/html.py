@@ -42,8 +42,9 @@ h2{margin:.4rem 0;word-break:break-all}figure{display:inline-block;margin:.5rem 
 vertical-align:top;max-width:100%}
 img,svg{box-sizing:border-box}img{max-width:100%;height:auto;border:1px solid #ddd}
 figcaption{color:#555;font-size:.85rem;max-width:380px}
-figure.chart{display:block;margin:.8rem 0}figure.chart figcaption{max-width:720px}
-svg.chart{display:block;width:100%;max-width:720px;height:auto;border:1px solid #ddd}
+figure.chart{display:block;margin:.8rem 0;overflow-x:auto}figure.chart figcaption{max-width:720px}
+svg.chart{display:block;width:100%;max-width:720px;min-width:540px;height:auto;
+border:1px solid #ddd}
 .moments{display:flex;flex-wrap:wrap;gap:.2rem 1rem}.moments figure{margin:0}
 .moments figcaption{font-size:.85rem;max-width:124px}
 section.timeline{margin:1rem 0}
