@@ -63,6 +63,7 @@ def spectrum_figure(model: SpectrumModel, profile: FloatArray, label: str) -> Fi
             title="How much energy the picture has at each level of detail",
             x_title="how much fine detail (cycles per pixel; right = finest)",
             y_title="energy (log scale)",
+            x_range=(0.0, max(freqs)),
         )
 
     caption = (
