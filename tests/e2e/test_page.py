@@ -2,15 +2,12 @@
 photo and a real video, wait for the verdicts, check that evidence and plots render,
 check a ledger proof in the browser, by keyboard alone and on a phone-sized screen.
 
-Screenshots are kept in build/e2e/ as test artefacts. Where /usr/bin/chromium is missing
-the test is skipped locally and fails under CI (FAUXLAB_REQUIRE_BROWSER=1, set by
-.ci/run, which installs Chromium first).
+Screenshots are kept in build/e2e/ as test artefacts. The browser comes from conftest.py
+(skipped without Chromium locally, a failure under CI).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,28 +20,10 @@ from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.seal import ModelInfo, seal_image
 from serve_helpers import running_server
 
-CHROMIUM = Path(os.environ.get("FAUXLAB_CHROMIUM", "/usr/bin/chromium"))
 ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "e2e"
-# Flags this closed network needs (no background connections, no sandbox as root).
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 VERDICT_TIMEOUT_MS = 240_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        if os.environ.get("FAUXLAB_REQUIRE_BROWSER"):
-            pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium (make browser)")
-        pytest.skip(f"{CHROMIUM} not installed (make browser installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield launched
-        launched.close()
+CHART_TEXT = 15  # the smallest font size inside a chart, at its natural width
+MIN_TEXT_PX = 11
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +92,14 @@ def test_photo_and_video_get_verdicts_with_evidence_and_plots(
     page.screenshot(path=str(ARTEFACTS / "photo.png"), full_page=True)
 
     _analyse(page, video_with_audio)
-    assert page.locator("svg.timeline polyline").count() >= 1
+    assert _images_loaded(page, "img.timeline") == 1
+    assert _images_loaded(page, 'figure.chart img[src$=".svg"]') >= 3  # timeline, blink, ...
+    # Charts are SVG images shown at (nearly) their natural width: their text stays legible.
+    scales = page.eval_on_selector_all(
+        "figure.chart img",
+        "imgs => imgs.map(i => i.getBoundingClientRect().width / i.naturalWidth)",
+    )
+    assert min(scales) * CHART_TEXT >= MIN_TEXT_PX, scales
     assert page.locator('article.evidence[data-detector="lipsync"] .na').count() == 0
     assert _images_loaded(page, "article.evidence img") >= 3
     report = page.get_attribute('a[href$="/report"]', "href")

@@ -9,6 +9,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -80,8 +81,12 @@ def test_bench_separates_sealed_fakes_perfectly(tmp_path: Path, labeled: Path) -
     assert [s["name"] for s in report["intervals"]["scorers"]] == ["fused", "provenance"]
     assert report["sources"] == []  # the names carry no source prefix
 
-    assert sorted(p.name for p in out.iterdir()) == ["roc.png", "scores.csv"]
-    assert (out / "roc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in out.iterdir()) == ["roc.svg", "scores.csv"]
+    roc = ElementTree.fromstring((out / "roc.svg").read_bytes())
+    assert (
+        roc.tag == "{http://www.w3.org/2000/svg}svg"
+        and "nan" not in ElementTree.tostring(roc).decode()
+    )
     with (out / "scores.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == n_real + 3

@@ -132,7 +132,7 @@ def test_a_short_clip_is_counted_but_not_judged(video_with_audio: Path) -> None:
     assert evidence.probability is None
     assert "too short" in evidence.summary
     assert evidence.details["count"] >= 0 and evidence.details["durations_ms"] is not None
-    assert evidence.figures and evidence.figures[0].png.startswith(b"\x89PNG")
+    assert evidence.figures and evidence.figures[0].svg.markup.startswith("<svg")
 
 
 def test_a_still_image_is_not_applicable(tmp_path: Path, astronaut: np.ndarray) -> None:
@@ -217,7 +217,7 @@ def test_a_clear_sync_has_a_figure_and_details(shared_videos: Path) -> None:
     assert evidence.probability is not None and evidence.probability < 0.2
     assert evidence.details["z"] >= 2.0 and -150 <= evidence.details["lag_ms"] <= 350
     assert len(evidence.details["curve"]) == 2 * round(0.5 * 25) + 1
-    assert evidence.figures[0].png.startswith(b"\x89PNG")
+    assert evidence.figures[0].svg.markup.startswith("<svg")
 
 
 # --- audio ----------------------------------------------------------------------------

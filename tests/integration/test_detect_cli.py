@@ -172,7 +172,7 @@ def test_worker_processes_give_the_same_answers_in_input_order(
     assert_clean_error(fauxlab("detect", *inputs, "--jobs", "-1"), "--jobs")
     report = tmp_path / "pooled.html"
     made = fauxlab(*args[:-1], "--jobs", "2", "--report", report)  # workers draw the figures
-    assert made.returncode == 1 and report.read_text().count("data:image/png") >= 3
+    assert made.returncode == 1 and report.read_text().count('<svg xmlns="http') >= 3
 
 
 def test_html_report_is_one_self_contained_file(tmp_path: Path, media_dir: Path) -> None:
@@ -290,8 +290,11 @@ def test_video_timeline_heatmap_and_report(tmp_path: Path, video_with_audio: Pat
     run = detect_inputs([video_with_audio], [FaceScorer()], options)
     assert validate(to_document(run)) == []
     page = render(run)
-    assert page.count("data:image/png;base64,") == 2  # the heatmap and the timeline
-    assert "Frame by frame" in page and "where the scorer looked" in page
+    assert page.count("data:image/png;base64,") == 1  # the heatmap
+    assert page.count('<svg xmlns="http') == 1  # the timeline, inline
+    assert "Over time" in page and "where the scorer looked" in page
+    assert page.count('class="moments"') == 1 and report.moments  # the faces scored most fake
+    assert max(m.probability for m in report.moments) > 0.65
 
 
 def test_whole_image_detector_decides_when_there_is_no_face(tmp_path: Path) -> None:

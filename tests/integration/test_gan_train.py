@@ -61,7 +61,7 @@ def test_training_writes_a_complete_run(run: Path) -> None:
             assert torch.isfinite(torch.tensor(record[key]))
     assert json.loads((run / "config.json").read_text())["arch"]["size"] == 32
     assert load_checkpoint(run / "checkpoints").step == STEPS
-    assert (run / "curves.png").is_file() and (run / "generator.safetensors").is_file()
+    assert (run / "curves.svg").is_file() and (run / "generator.safetensors").is_file()
     grids = sorted((run / "samples").glob("grid-*.png"))
     assert [g.name for g in grids] == [
         "grid-00000000.png",

@@ -90,14 +90,16 @@ def test_analysis_of_a_photo_end_to_end(client: httpx.Client, photo: Path, data_
     assert file["verdict"] in ("real", "uncertain", "fake") and file["face_count"] >= 1
     assert {e["detector"] for e in file["evidence"]} == {"provenance", "spectrum"}
     spectrum = next(e for e in file["evidence"] if e["detector"] == "spectrum")
-    name = spectrum["figures"][0]["name"]
-    figure = client.get(f"{body['url']}/files/figures/spectrum/{name}.png")
-    assert figure.status_code == 200 and figure.content.startswith(b"\x89PNG")
+    chart = spectrum["figures"][0]
+    assert chart["format"] == "svg"
+    figure = client.get(f"{body['url']}/files/figures/spectrum/{chart['name']}.svg")
+    assert figure.status_code == 200 and figure.headers["content-type"] == "image/svg+xml"
+    assert figure.content.startswith(b"<?xml") and b"<svg" in figure.content
     thumb = client.get(f"{body['url']}/files/thumbnail.jpg")
     assert thumb.status_code == 200 and thumb.content.startswith(b"\xff\xd8")
     report = client.get(body["report_url"])
     assert report.status_code == 200 and "text/html" in report.headers["content-type"]
-    assert "astronaut.jpg" in report.text and "data:image/png;base64," in report.text
+    assert "astronaut.jpg" in report.text and '<svg xmlns="http' in report.text
     download = client.get(f"{body['url']}/document.json")
     assert "attachment" in download.headers["content-disposition"]
     assert download.json()["files"][0]["sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()

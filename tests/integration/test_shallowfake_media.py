@@ -183,7 +183,7 @@ def test_originals_are_not_flagged(
         assert evidence.probability < 0.5, (path.name, evidence.summary)
         assert evidence.details["playback_speed"]["finding"] in ("none", "frame-rate conversion")
         assert evidence.details["cuts"]["found"] == []
-        assert evidence.figures and evidence.figures[0].png.startswith(b"\x89PNG")
+        assert evidence.figures and evidence.figures[0].svg.markup.startswith("<svg")
         json.dumps(evidence.to_dict())  # the report needs it JSON-safe
 
 

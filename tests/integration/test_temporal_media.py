@@ -72,7 +72,7 @@ def test_a_real_clip_is_not_flagged(shared_videos: Path, name: str) -> None:
     assert evidence.probability < REAL_BELOW, evidence.summary
     assert set(evidence.details["measures"]) == {"flicker", "jitter", "colour"}
     assert any("Identity" in note for note in evidence.details["not_measured"])  # under 10 s
-    assert evidence.figures and evidence.figures[0].png.startswith(b"\x89PNG")
+    assert evidence.figures and evidence.figures[0].svg.markup.startswith("<svg")
 
 
 def test_identity_drift_is_measured_on_a_long_clip(shared_videos: Path) -> None:

@@ -7,6 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
+from fauxlab.charts import Series, line_chart
 from fauxlab.detection.evidence import Figure
 
 
@@ -35,3 +36,21 @@ def test_pickling_draws_the_figure_and_undrawn_keeps_only_its_name() -> None:
     assert (bare.name, bare.caption) == ("heat", "a caption")
     with pytest.raises(ValueError, match="undrawn"):
         _ = bare.image
+
+
+def test_a_chart_figure_carries_svg_and_says_so() -> None:
+    chart = line_chart([Series("a", [(0.0, 0.1), (1.0, 0.9)])], title="t", x_title="x", y_title="y")
+    figure = Figure("timeline", "a chart", lambda: chart, "svg")
+    assert figure.file_name == "timeline.svg" and figure.media_type == "image/svg+xml"
+    assert figure.data.startswith(b"<?xml") and b"<svg" in figure.data
+    copy = pickle.loads(pickle.dumps(figure))
+    assert copy.format == "svg" and copy.svg.markup == chart.markup
+    assert figure.undrawn().format == "svg"
+    with pytest.raises(TypeError, match="chart"):
+        _ = figure.image
+
+
+def test_a_figure_that_draws_what_it_did_not_declare_is_refused() -> None:
+    figure = Figure("heat", "pixels", lambda: np.zeros((4, 4, 3), np.uint8), "svg")
+    with pytest.raises(TypeError, match="declared svg"):
+        _ = figure.picture

@@ -138,7 +138,7 @@ def test_detector_evidence_for_an_image_and_a_video(astronaut: RGB) -> None:
     per_frame = [f["probability"] for f in video.details["per_frame"]]
     assert video.weight < 1 and len(per_frame) == 3
     assert video.probability == pytest.approx(float(np.median(per_frame)), abs=1e-4)
-    assert video.figures[0].png.startswith(b"\x89PNG")
+    assert video.figures[0].svg.markup.startswith("<svg")  # the timeline: a chart
 
 
 def test_detector_declines_tiny_pictures() -> None:

@@ -183,7 +183,7 @@ def test_detector_evidence_for_an_image_and_a_video(astronaut: RGB) -> None:
     assert evidence.detector == "spectrum" and evidence.weight == 1.0
     assert evidence.probability is not None and 0 <= evidence.probability <= 1
     assert evidence.summary == summary_for(evidence.probability)
-    assert evidence.figures[0].png.startswith(b"\x89PNG")
+    assert evidence.figures[0].svg.markup.startswith("<svg")
     json.dumps(evidence.to_dict())
     frames = [astronaut, resized(astronaut, 200), transposed_conv_2x(resized(astronaut, 32))]
     video = detector.examine(media_of(*frames, video=True))

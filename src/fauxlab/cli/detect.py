@@ -227,13 +227,13 @@ def _render_bench(result: BenchResult, out: Path) -> None:
     _render_groups(result.groups, "subfolder")
     if result.sources:
         _render_groups(result.sources, "source (file-name prefix)")
-    stdout.print(f"wrote {out / 'roc.png'} and {out / 'scores.csv'}", highlight=False)
+    stdout.print(f"wrote {out / 'roc.svg'} and {out / 'scores.csv'}", highlight=False)
 
 
 def bench(
     labeled_dir: Path = typer.Argument(..., help="A folder with real/ and fake/ inside."),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="New folder for roc.png and scores.csv (default bench-NAME)."
+        None, "--out", "-o", help="New folder for roc.svg and scores.csv (default bench-NAME)."
     ),
     threshold: float = typer.Option(DEFAULT_THRESHOLD, "--threshold", help="For the accuracy."),
     detectors: str | None = typer.Option(None, "--detectors", help=DETECTORS_HELP),

@@ -61,7 +61,7 @@ from fauxlab.detection.registry import (
     specs,
 )
 from fauxlab.detection.report.document import to_document
-from fauxlab.detection.report.html import render, write_html
+from fauxlab.detection.report.html import file_timeline, render, write_html
 from fauxlab.detection.run import AUTO_JOBS, detect_inputs
 
 if TYPE_CHECKING:
@@ -153,6 +153,7 @@ __all__ = [
     "detect_inputs",
     "detector_spec",
     "expand",
+    "file_timeline",
     "fuse",
     "one_thread_per_worker",
     "register",

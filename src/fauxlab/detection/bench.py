@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from fauxlab.charts import Series, line_chart, png_bytes
+from fauxlab.charts import Series, line_chart, palette
 from fauxlab.detection.evidence import Detector
 from fauxlab.detection.intervals import REPLICATES, ScorerMetrics, scorer_metrics
 from fauxlab.detection.metrics import (
@@ -196,8 +196,10 @@ def run_bench(
     )
 
 
-def roc_png(result: BenchResult) -> bytes:
-    """The ROC of all fakes against all reals, plus one per fake subfolder when several."""
+def roc_svg(result: BenchResult) -> bytes:
+    """The ROC of all fakes against all reals, plus one per fake subfolder when several,
+    as an SVG document (sharp at any size, its text searchable), the threshold's point
+    marked on the overall curve."""
     fakes = [g for g in result.groups if g.label == 1]
     curves: list[tuple[str, list[int], list[float]]] = [
         (f"all (AUC {result.auc:.3f})", result.labels, result.scores)
@@ -208,21 +210,27 @@ def roc_png(result: BenchResult) -> bytes:
             mine = [s.score for s in result.scored if s.sample.group == g.group]
             labels = [0] * len(reals) + [1] * len(mine)
             curves.append((f"{g.group} ({g.auc or 0:.3f})", labels, reals + mine))
-    diagonal = [(t / 40, t / 40) for t in range(41)]  # many points, so the dashes show
-    series = [Series("chance", diagonal, colour=(170, 170, 170), dashed=True)]
+    series = [Series("chance", [(0.0, 0.0), (1.0, 1.0)], colour=palette.GREY, dashed=True)]
     for label, y, s in curves:
         fpr, tpr, _ = roc_curve(y, s)
         series.append(Series(label, list(zip(fpr.tolist(), tpr.tolist(), strict=True))))
+    truth = np.asarray(result.labels)
+    called = np.asarray(result.scores) >= result.threshold
+    if (truth == 0).any() and (truth == 1).any():
+        at = (float(called[truth == 0].mean()), float(called[truth == 1].mean()))
+        series.append(
+            Series(f"at threshold {result.threshold:.2f}", [at], palette.BLACK, kind="points")
+        )
     chart = line_chart(
         series,
-        title=f"ROC curve of {result.root.name}: TPR = share of fakes caught",
-        x_label="false-positive rate (share of reals called fake)",
-        y_label="TPR",
+        title=f"Fakes caught against false alarms: {result.root.name}",
+        x_title="share of real files called fake (false alarms)",
+        y_title="share of fakes caught",
         x_range=(0.0, 1.0),
         y_range=(0.0, 1.0),
         size=(640, 520),
     )
-    return png_bytes(chart)
+    return chart.data
 
 
 def _rows(result: BenchResult) -> list[dict[str, Any]]:
@@ -246,7 +254,7 @@ def _rows(result: BenchResult) -> list[dict[str, Any]]:
 
 
 def write_outputs(result: BenchResult, out: Path) -> list[Path]:
-    """roc.png and scores.csv in a new folder `out`, which appears only when complete."""
+    """roc.svg and scores.csv in a new folder `out`, which appears only when complete."""
     if out.exists():
         raise OutputExistsError(
             f"{out}: already exists; choose another `out` or remove it first", settings=["out"]
@@ -254,7 +262,7 @@ def write_outputs(result: BenchResult, out: Path) -> list[Path]:
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        (partial / "roc.png").write_bytes(roc_png(result))
+        (partial / "roc.svg").write_bytes(roc_svg(result))
         rows = _rows(result)
         with (partial / "scores.csv").open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
@@ -263,7 +271,7 @@ def write_outputs(result: BenchResult, out: Path) -> list[Path]:
         partial.rename(out)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    return [out / "roc.png", out / "scores.csv"]
+    return [out / "roc.svg", out / "scores.csv"]
 
 
 def _group_dict(g: GroupRow, key: str) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 A detector looks at one `AnalysedMedia` (decoded once, faces found once, shared by all
 detectors) and answers with `Evidence`: its own calibrated probability that the media is
 fake (None when it cannot judge, e.g. no face for a face detector), one sentence a
-non-expert can read, JSON-safe numbers, optional per-face scores, and pictures (PNG) a
-person can check. Fusion turns the list of Evidence into one verdict.
+non-expert can read, JSON-safe numbers, optional per-face scores, and figures a person
+can check (charts as SVG, pictures as PNG). Fusion turns the list of Evidence into one
+verdict.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
-from fauxlab.charts import png_bytes
+from fauxlab.charts import Svg, png_bytes
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.faces.types import Box
 from fauxlab.media.images import RGBImage
@@ -48,39 +49,78 @@ class FaceScore:
         }
 
 
-Drawing = Callable[[], RGBImage]
+Picture = RGBImage | Svg
+Drawing = Callable[[], Picture]
+FigureFormat = Literal["png", "svg"]
+MEDIA_TYPES: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml"}
 
 
 @dataclass(frozen=True, eq=False)  # pixels do not compare with ==
 class Figure:
-    """A picture that backs the evidence: a heatmap overlay, a timeline, a spectrum.
+    """A picture that backs the evidence: a heatmap overlay (pixels, "png"), or a chart
+    such as a timeline or a spectrum (SVG markup, "svg", so its text stays sharp).
 
-    `drawing` is the pixels or a function that draws them: figures are drawn only when
-    something looks at them (a report, the web page), then encoded as PNG. The JSON lists
-    figures by name, and drawing plus encoding was about a sixth of a photo's detection
-    time (BENCHMARKS.md, "Detection speed"). Pickled (to leave a worker process), a figure
-    is drawn first; `undrawn()` keeps only its name and caption."""
+    `drawing` is the picture or a function that draws it: figures are drawn only when
+    something looks at them (a report, the web page). The JSON lists figures by name and
+    format, and drawing plus encoding was about a sixth of a photo's detection time
+    (BENCHMARKS.md, "Detection speed"). Pickled (to leave a worker process), a figure is
+    drawn first; `undrawn()` keeps only its name, caption and format."""
 
     name: str
     caption: str
-    drawing: RGBImage | Drawing | None
+    drawing: Picture | Drawing | None
+    format: FigureFormat = "png"
 
     @cached_property
-    def image(self) -> RGBImage:
+    def picture(self) -> Picture:
         if self.drawing is None:
             raise ValueError(f"figure {self.name!r} was left undrawn (analysed without figures)")
-        return self.drawing() if callable(self.drawing) else self.drawing
+        drawn = self.drawing() if callable(self.drawing) else self.drawing
+        if isinstance(drawn, Svg) != (self.format == "svg"):
+            raise TypeError(f"figure {self.name!r} is declared {self.format} but drew otherwise")
+        return drawn
+
+    @property
+    def image(self) -> RGBImage:
+        """The pixels of a "png" figure."""
+        picture = self.picture
+        if isinstance(picture, Svg):
+            raise TypeError(f"figure {self.name!r} is a chart (svg), not pixels")
+        return picture
+
+    @property
+    def svg(self) -> Svg:
+        """The markup of an "svg" figure."""
+        picture = self.picture
+        if not isinstance(picture, Svg):
+            raise TypeError(f"figure {self.name!r} is pixels (png), not a chart")
+        return picture
 
     @cached_property
     def png(self) -> bytes:
         return png_bytes(self.image)
 
-    def undrawn(self) -> Figure:
-        return Figure(self.name, self.caption, None)
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.{self.format}"
 
-    def __reduce__(self) -> tuple[type[Figure], tuple[str, str, RGBImage | None]]:
-        pixels = None if self.drawing is None else self.image
-        return (Figure, (self.name, self.caption, pixels))
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.format]
+
+    @property
+    def data(self) -> bytes:
+        """The figure as a file holds it: PNG bytes or an SVG document."""
+        return self.svg.data if self.format == "svg" else self.png
+
+    def undrawn(self) -> Figure:
+        return Figure(self.name, self.caption, None, self.format)
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[Figure], tuple[str, str, Picture | None, FigureFormat]]:
+        picture = None if self.drawing is None else self.picture
+        return (Figure, (self.name, self.caption, picture, self.format))
 
 
 @dataclass(frozen=True)
@@ -147,7 +187,9 @@ class Evidence:
             "decisive": self.decisive,
             "details": self.details,
             "faces": [f.to_dict() for f in self.faces],
-            "figures": [{"name": f.name, "caption": f.caption} for f in self.figures],
+            "figures": [
+                {"name": f.name, "caption": f.caption, "format": f.format} for f in self.figures
+            ],
             "edits": [e.to_dict() for e in self.edits],
         }
 

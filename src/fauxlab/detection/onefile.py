@@ -17,7 +17,7 @@ from fauxlab.detection.analysed import AnalysedMedia, AnalysisOptions, analyse
 from fauxlab.detection.evidence import Detector, Edit, Evidence, Verdict
 from fauxlab.detection.fusion import Bands, bands, fuse
 from fauxlab.detection.registry import Skipped, detector_spec, listens
-from fauxlab.detection.report.figures import thumbnail
+from fauxlab.detection.report.figures import face_crop, thumbnail
 from fauxlab.errors import FauxlabError
 from fauxlab.faces.types import Box, iou
 from fauxlab.fileio import sha256_file
@@ -58,6 +58,21 @@ class TimelinePoint:
 
 
 @dataclass(frozen=True)
+class Moment:
+    """A suspicious moment of a video: the face a detector scored there, as a small JPEG
+    shown under the report's timeline."""
+
+    time: float
+    track_id: int
+    detector: str
+    probability: float
+    jpeg: bytes
+
+
+MOMENTS = 4  # faces shown under a video's timeline
+
+
+@dataclass(frozen=True)
 class FileReport:
     """Everything `fauxlab detect` says about one file."""
 
@@ -82,6 +97,7 @@ class FileReport:
     seconds: float
     # detector -> how far its evidence moved `probability` (fusion.contributions)
     contributions: dict[str, float | None] = field(default_factory=dict)
+    moments: list[Moment] = field(default_factory=list)  # videos: the most suspicious faces
 
     def detector_probability(self, name: str) -> float | None:
         return next((e.probability for e in self.evidence if e.detector == name), None)
@@ -175,6 +191,26 @@ def _timeline(media: AnalysedMedia, evidence: list[Evidence]) -> list[TimelinePo
     return sorted(points, key=lambda p: (p.time, p.detector, p.track_id))
 
 
+def _moments(media: AnalysedMedia, evidence: list[Evidence], limits: Bands) -> list[Moment]:
+    """The faces scored most fake, at moments at least an eighth of the clip apart, in
+    time order: what a person looks at first."""
+    if not media.is_video:
+        return []
+    images = {frame.index: image for frame, image in media.keyframes()}
+    scored = [(e.detector, s) for e in evidence if e.probability is not None for s in e.faces]
+    scored.sort(key=lambda item: -item[1].probability)
+    apart = (media.duration or 0.0) / 8
+    picked: list[Moment] = []
+    for detector, score in scored:
+        if len(picked) == MOMENTS:
+            break
+        if score.frame not in images or any(abs(m.time - score.time) < apart for m in picked):
+            continue
+        jpeg = face_crop(images[score.frame], score.box, score.probability, limits)
+        picked.append(Moment(score.time, score.track_id, detector, score.probability, jpeg))
+    return sorted(picked, key=lambda m: m.time)
+
+
 def _thumbnail(media: AnalysedMedia, boxes: list[FaceBox], limits: Bands) -> bytes | None:
     """The keyframe with the most suspicious face, else the most faces, else the middle."""
     keyframes = media.keyframes()
@@ -227,6 +263,7 @@ def detect_file(
         thumbnail=_thumbnail(media, boxes, options.bands),
         seconds=round(time.perf_counter() - started, 3),
         contributions=fused.contributions,
+        moments=_moments(media, evidence, options.bands),
     )
 
 

@@ -41,6 +41,7 @@ from fauxlab.detection import (
     DetectOptions,
     DetectRun,
     ProgressEvent,
+    file_timeline,
     one_thread_per_worker,
     render,
     run_one,
@@ -155,14 +156,19 @@ class JobFailedError(Exception):
 
 
 def artefacts_of(run: DetectRun) -> dict[str, tuple[str, bytes]]:
-    """The files a finished analysis serves: its HTML report, figures and thumbnail."""
+    """The files a finished analysis serves: its HTML report, figures (charts as SVG,
+    pictures as PNG), thumbnail, and a video's timeline chart."""
     found: dict[str, tuple[str, bytes]] = {"report.html": ("text/html", render(run).encode())}
     for report in run.files:
         if report.thumbnail:
             found["thumbnail.jpg"] = ("image/jpeg", report.thumbnail)
+        timeline = file_timeline(report, faces_shown=False)  # the page shows no faces
+        if timeline is not None:
+            found["timeline.svg"] = ("image/svg+xml", timeline.data)
         for evidence in report.evidence:
             for figure in evidence.figures:
-                found[f"figures/{evidence.detector}/{figure.name}.png"] = ("image/png", figure.png)
+                name = f"figures/{evidence.detector}/{figure.file_name}"
+                found[name] = (figure.media_type, figure.data)
     return found
 
 

@@ -1,8 +1,11 @@
 """The HTML report: one self-contained file a non-expert can read.
 
-Images are embedded as data: URIs and the style is inline, so the file can be mailed or
-archived on its own; there is no script and no external address. Every piece of text
-that came from a file or a detector is escaped.
+Charts are inline SVG (their text is text: sharp at any zoom and in print), pictures
+are embedded as data: URIs and the style is inline, so the file can be mailed or archived
+on its own; there is no script and no external address. Every piece of text that came
+from a file or a detector is escaped. The print style keeps each file's verdict with its
+first evidence, never cuts a figure, and starts each file on a new page, so the page
+printed to PDF (A4 or Letter) is what an analyst attaches.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from collections import Counter
 from pathlib import Path
 
 from fauxlab import __version__
-from fauxlab.detection.evidence import Evidence, Verdict, edits_summary
+from fauxlab.charts import Svg
+from fauxlab.detection.evidence import Evidence, Figure, Verdict, edits_summary
 from fauxlab.detection.onefile import DetectRun, FileReport
 from fauxlab.detection.registry import about as detector_about
-from fauxlab.detection.report.figures import timeline_png
+from fauxlab.detection.report.figures import timeline_svg
 from fauxlab.fileio import atomic_output
 
 _STYLE = """
@@ -35,8 +39,27 @@ text-transform:uppercase;background:#607d8b}
 background:#607d8b}
 .prob{font-size:1.2rem;margin-left:.8rem}.why{font-size:1.05rem}
 h2{margin:.4rem 0;word-break:break-all}figure{display:inline-block;margin:.5rem 1rem .5rem 0;
-vertical-align:top}
-img{max-width:100%;border:1px solid #ddd}figcaption{color:#555;font-size:.85rem;max-width:380px}
+vertical-align:top;max-width:100%}
+img,svg{box-sizing:border-box}img{max-width:100%;height:auto;border:1px solid #ddd}
+figcaption{color:#555;font-size:.85rem;max-width:380px}
+figure.chart{display:block;margin:.8rem 0;overflow-x:auto}figure.chart figcaption{max-width:720px}
+svg.chart{display:block;width:100%;max-width:720px;min-width:540px;height:auto;
+border:1px solid #ddd}
+.moments{display:flex;flex-wrap:wrap;gap:.2rem 1rem}.moments figure{margin:0}
+.moments figcaption{font-size:.85rem;max-width:124px}
+section.timeline{margin:1rem 0}
+@media print{
+@page{margin:14mm 12mm}
+body{max-width:none;margin:0;padding:0}
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+article.file+article.file{break-before:page}
+article{border-left-width:6px}
+header.verdict{break-after:avoid}
+h2,h3{break-after:avoid}
+figure,img,svg,li,dl,section.timeline,.overview,.help{break-inside:avoid}
+section.timeline,.overview{break-after:avoid}
+a{color:inherit;text-decoration:none}
+}
 dl{display:inline-grid;grid-template-columns:auto auto;gap:.1rem .8rem;font-size:.9rem;
 vertical-align:top}dt{color:#666}dd{margin:0;word-break:break-all}
 li{margin:.5rem 0}.muted{color:#666}.help{background:#f6f6f6;padding:.6rem 1.2rem;
@@ -67,6 +90,17 @@ def _figure(data: bytes, mime: str, caption: str, width: int | None = None) -> s
     )
 
 
+def _chart(svg: Svg, caption: str) -> str:
+    """A chart inline, at most its natural width, so its text keeps its size."""
+    return f'<figure class="chart">{svg.markup}<figcaption>{_e(caption)}</figcaption></figure>'
+
+
+def _evidence_figure(figure: Figure) -> str:
+    if figure.format == "svg":
+        return _chart(figure.svg, figure.caption)
+    return _figure(figure.png, "image/png", figure.caption, 360)
+
+
 def _probability(p: float | None) -> str:
     return "could not judge" if p is None else f"P(fake) {p:.2f}"
 
@@ -87,7 +121,7 @@ def _evidence(item: Evidence, contributions: dict[str, float | None]) -> str:
     about = detector_about(item.detector)
     what = f" <span class='muted'>({_e(about)})</span>" if about else ""
     decisive = " &middot; <b>decisive</b>" if item.decisive else ""
-    figures = "".join(_figure(f.png, "image/png", f.caption, 360) for f in item.figures)
+    figures = "".join(_evidence_figure(f) for f in item.figures)
     line = moved(item, contributions)
     part = f"<br><span class='muted'>{_e(line)}</span>" if line else ""
     return (
@@ -110,23 +144,71 @@ def _facts(report: FileReport) -> str:
     return "<dl>" + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in rows) + "</dl>"
 
 
-def _timeline(report: FileReport) -> str:
-    if not report.timeline:
+def timeline_series(report: FileReport) -> dict[str, list[tuple[float, float]]]:
+    """Each detector's P(fake) over time: face-level detectors per face (when there are
+    several), whole-picture detectors from their per-keyframe scores."""
+    several = len({p.track_id for p in report.timeline}) > 1
+    series: dict[str, list[tuple[float, float]]] = {}
+    for p in report.timeline:
+        name = f"{p.detector}, face {p.track_id}" if several else p.detector
+        series.setdefault(name, []).append((p.time, p.probability))
+    for item in report.evidence:
+        rows = item.details.get("per_frame")
+        if item.probability is None or not isinstance(rows, list) or len(rows) < 2:
+            continue
+        points = [(float(r["time"]), float(r["probability"])) for r in rows]
+        series[f"{item.detector} (whole picture)"] = points
+    return series
+
+
+def file_timeline(report: FileReport, *, faces_shown: bool = True) -> Svg | None:
+    """The chart a person reads first for a video: every detector's score over time,
+    the verdict zones and threshold, the cuts, and (`faces_shown`: the page shows the
+    faces under it) the moments whose faces are shown; None for a still or a sound."""
+    if report.kind != "video":
+        return None
+    cuts = [e.time for e in report.edits if e.kind == "cut" and e.time is not None]
+    shown = [(m.time, m.probability) for m in report.moments] if faces_shown else []
+    return timeline_svg(timeline_series(report), report.bands, report.duration, cuts, shown)
+
+
+def _moments(report: FileReport) -> str:
+    if not report.moments:
         return ""
-    points = [(f"{p.detector} track {p.track_id}", p.time, p.probability) for p in report.timeline]
-    png = timeline_png(points, report.bands, report.duration)
-    caption = (
-        "Each line is one face (track) as one detector scored it over time; above the "
-        "'fake above' line a frame looks fake."
+    faces = "".join(
+        f'<figure><img src="{_data_uri(m.jpeg, "image/jpeg")}" width="120" height="120" '
+        f'alt="{_e(f"face {m.track_id} at {m.time:.1f} s")}">'
+        f"<figcaption>{m.time:.1f} s: {m.probability:.2f} by {_e(m.detector)}, face "
+        f"{m.track_id}</figcaption></figure>"
+        for m in report.moments
     )
-    return "<h3>Frame by frame</h3>" + _figure(png, "image/png", caption)
+    return f'<div class="moments">{faces}</div>'
+
+
+def _timeline(report: FileReport) -> str:
+    chart = file_timeline(report)
+    if chart is None:
+        return ""
+    caption = (
+        "Each line is one detector's probability of fake over the video (per face for "
+        "face detectors, per keyframe for whole-picture ones). Above the dashed threshold a "
+        "moment looks fake; the shaded zones are the verdict's real, uncertain and fake "
+        "ranges. Dotted vertical lines are cuts (ordinary edits, not evidence)."
+    )
+    if report.moments:
+        caption += " The black dots are the moments whose faces are shown below."
+    return (
+        f'<section class="timeline"><h3>Over time</h3>{_chart(chart, caption)}'
+        f"{_moments(report)}</section>"
+    )
 
 
 def _file(report: FileReport) -> str:
     verdict = report.verdict
     if report.thumbnail is not None:
         caption = (
-            "Faces found, boxed by score: red fake, amber uncertain, green real, grey not scored."
+            "Faces found, boxed by score: vermillion fake, orange uncertain, bluish green real, "
+            "grey not scored."
             if report.faces
             else "No face was found in the examined frames."
         )
@@ -134,13 +216,13 @@ def _file(report: FileReport) -> str:
     else:
         picture = ""
     evidence = "".join(_evidence(e, report.contributions) for e in report.evidence)
-    return f"""<article class="{_e(verdict.name.lower().replace("_", "-"))}">
-<h2>{_e(report.path.name)}</h2><p class="muted">{_e(report.path)}</p>
+    return f"""<article class="file {_e(verdict.name.lower().replace("_", "-"))}">
+<header class="verdict"><h2>{_e(report.path.name)}</h2><p class="muted">{_e(report.path)}</p>
 <p><span class="badge">{_e(_HEADLINE[verdict])}</span>
 <span class="prob">{_e(_probability(report.probability))}</span></p>
-<p class="why">{_e(report.explanation)}</p>{_edits(report)}
-<div>{picture}{_facts(report)}</div>
-<h3>Evidence</h3><ul>{evidence}</ul>{_timeline(report)}
+<p class="why">{_e(report.explanation)}</p>{_edits(report)}</header>
+{_timeline(report)}<div class="overview">{picture}{_facts(report)}</div>
+<h3>Evidence</h3><ul>{evidence}</ul>
 </article>"""
 
 

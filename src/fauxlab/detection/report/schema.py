@@ -58,7 +58,17 @@ EVIDENCE = _object(
         "decisive": {"type": "boolean"},
         "details": {"type": "object"},
         "faces": _array(FACE_SCORE),
-        "figures": _array(_object({"name": {"type": "string"}, "caption": {"type": "string"}})),
+        "figures": _array(
+            _object(
+                {
+                    "name": {"type": "string"},
+                    "caption": {"type": "string"},
+                    # added within version 1: "svg" (a chart) or "png" (a picture)
+                    "format": {"enum": ["png", "svg"]},
+                },
+                optional=("format",),
+            )
+        ),
         # added within version 1: how far this evidence moved the file's probability
         "contribution": {"type": ["number", "null"], "minimum": -1, "maximum": 1},
         # added within version 1: ordinary edits (cuts, retiming), not evidence of fakery

@@ -7,45 +7,18 @@ import html
 import json
 from pathlib import Path
 
+from fauxlab.charts import Svg
 from fauxlab.errors import InputError
-from fauxlab.synthesis.gan.plots import COLOURS
+from fauxlab.synthesis.gan.plots import losses_chart, scores_chart
 from fauxlab.training import MetricsLog
 
 MAX_GRIDS = 6
 
 
-def _svg(records: list[dict[str, object]], keys: tuple[str, ...], title: str) -> str:
-    points = {
-        k: [(float(str(r["step"])), float(str(r[k]))) for r in records if k in r] for k in keys
-    }
-    flat = [p for values in points.values() for p in values]
-    if not flat:
-        return f"<p>No {html.escape(title)} logged yet.</p>"
-    x0, x1 = min(p[0] for p in flat), max(p[0] for p in flat)
-    y0, y1 = min(p[1] for p in flat), max(p[1] for p in flat)
-    x1, y1 = (x1 if x1 > x0 else x0 + 1), (y1 if y1 > y0 else y0 + 1)
-    width, height = 720, 240
-    lines = []
-    for key, values in points.items():
-        colour = f"rgb{COLOURS.get(key, (0, 0, 0))}"
-        coords = " ".join(
-            f"{(x - x0) / (x1 - x0) * width:.1f},{height - (y - y0) / (y1 - y0) * height:.1f}"
-            for x, y in values
-        )
-        lines.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>'
-        )
-        lines.append(f'<text x="{width - 110}" y="{16 + 16 * len(lines) // 2}" fill="{colour}">')
-        lines.append(f"{html.escape(key)}</text>")
-    return (
-        f"<h2>{html.escape(title)}</h2>"
-        f'<svg viewBox="-40 -10 {width + 60} {height + 30}" width="{width + 60}">'
-        f'<rect x="0" y="0" width="{width}" height="{height}" fill="none" stroke="#aaa"/>'
-        f'<text x="-38" y="10">{y1:.3g}</text><text x="-38" y="{height}">{y0:.3g}</text>'
-        f'<text x="{width - 80}" y="{height + 20}">step {int(x1)}</text>'
-        + "".join(lines)
-        + "</svg>"
-    )
+def _chart(chart: Svg | None, what: str) -> str:
+    if chart is None:
+        return f"<p>No {html.escape(what)} logged yet.</p>"
+    return f'<figure class="chart">{chart.markup}</figure>'
 
 
 def _grids(run: Path) -> str:
@@ -89,13 +62,16 @@ def explain_page(run: Path) -> str:
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>GAN run {html.escape(run.name)}</title>
-<style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}}
-figure{{display:inline-block;margin:8px}}</style></head><body>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:900px;margin:2em auto;padding:0 1rem}}
+figure{{display:inline-block;margin:8px;break-inside:avoid}}img{{max-width:100%;height:auto}}
+figure.chart{{display:block;margin:1rem 0}}
+svg.chart{{display:block;width:100%;max-width:720px;height:auto}}</style></head><body>
 <h1>GAN run: {html.escape(run.name)}</h1>
 <p>{summary}</p>
 {INTRO}
-{_svg(records, ("loss_d", "loss_g"), "Discriminator and generator loss")}
-{_svg(records, ("d_real", "d_fake"), "D(real) and D(fake): D's mean score, after a sigmoid")}
+<h2>Training curves</h2>
+{_chart(losses_chart(records), "losses")}
+{_chart(scores_chart(records), "D(real) and D(fake) scores")}
 <h2>Fixed-noise grids over training</h2>
 <p>The same 64 latent vectors drawn at each point: faces emerge from blobs.</p>
 {_grids(run)}

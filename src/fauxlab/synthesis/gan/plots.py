@@ -1,70 +1,73 @@
-"""Training curves drawn with Pillow (matplotlib is not a dependency of fauxlab)."""
+"""Training curves as SVG charts: both losses, and D's scores on real and generated images.
+
+The run folder keeps them as curves.svg (a diagnostic chart, not GAN output: it is not
+sealed), and `gan explain` shows the same charts inline.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-from PIL import Image, ImageDraw
-
-from fauxlab.synthesis.gan.imaging import RGB
+from fauxlab.charts import Rule, Series, Svg, line_chart, palette
 
 COLOURS = {
-    "loss_d": (214, 39, 40),
-    "loss_g": (31, 119, 180),
-    "d_real": (44, 160, 44),
-    "d_fake": (255, 127, 14),
+    "loss_d": palette.VERMILLION,
+    "loss_g": palette.BLUE,
+    "d_real": palette.GREEN,
+    "d_fake": palette.ORANGE,
 }
-PANELS = (("losses", ("loss_d", "loss_g")), ("D(real) and D(fake)", ("d_real", "d_fake")))
+LABELS = {
+    "loss_d": "discriminator D's loss",
+    "loss_g": "generator G's loss",
+    "d_real": "D's score on training images",
+    "d_fake": "D's score on generated images",
+}
 
 
 def _series(records: list[dict[str, Any]], key: str) -> list[tuple[float, float]]:
     return [(float(r["step"]), float(r[key])) for r in records if key in r and "step" in r]
 
 
-def _panel(
-    draw: ImageDraw.ImageDraw,
-    box: tuple[int, int, int, int],
-    title: str,
-    series: dict[str, list[tuple[float, float]]],
-) -> None:
-    left, top, right, bottom = box
-    draw.rectangle(box, outline=(160, 160, 160))
-    points = [p for values in series.values() for p in values]
-    legend = "   ".join(series)
-    draw.text((left + 6, top - 16), f"{title}:  {legend}", fill=(0, 0, 0))
-    if not points:
-        return
-    x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
-    y0, y1 = min(p[1] for p in points), max(p[1] for p in points)
-    x1, y1 = (x1 if x1 > x0 else x0 + 1), (y1 if y1 > y0 else y0 + 1)
-    draw.text((left + 4, top + 2), f"{y1:.3g}", fill=(90, 90, 90))
-    draw.text((left + 4, bottom - 14), f"{y0:.3g}", fill=(90, 90, 90))
-    draw.text((right - 90, bottom + 4), f"step {int(x1)}", fill=(90, 90, 90))
-    for name, values in series.items():
-        xy = [
-            (
-                left + 4 + (x - x0) / (x1 - x0) * (right - left - 8),
-                bottom - 4 - (y - y0) / (y1 - y0) * (bottom - top - 8),
-            )
-            for x, y in values
-        ]
-        if len(xy) > 1:
-            draw.line(xy, fill=COLOURS.get(name, (0, 0, 0)), width=2)
-        for i, label in enumerate(series):  # colour key under the title
-            draw.rectangle(
-                (right - 120 + i * 60, top - 12, right - 110 + i * 60, top - 4),
-                fill=COLOURS.get(label, (0, 0, 0)),
-            )
+def losses_chart(records: list[dict[str, Any]]) -> Svg | None:
+    """Both losses over training steps; None before anything was logged."""
+    series = [Series(LABELS[k], _series(records, k), COLOURS[k]) for k in ("loss_d", "loss_g")]
+    if not any(s.points for s in series):
+        return None
+    return line_chart(
+        series,
+        title="Discriminator and generator loss",
+        x_title="training step",
+        y_title="loss",
+        size=(720, 280),
+    )
 
 
-def curves_chart(records: list[dict[str, Any]], width: int = 800, height: int = 560) -> RGB:
-    """Two panels: both losses, and D's mean sigmoid score on real and on generated images."""
-    image = Image.new("RGB", (width, height), (255, 255, 255))
-    draw = ImageDraw.Draw(image)
-    panel_height = (height - 80) // 2
-    for i, (title, keys) in enumerate(PANELS):
-        top = 30 + i * (panel_height + 30)
-        series = {k: _series(records, k) for k in keys}
-        _panel(draw, (40, top, width - 20, top + panel_height), title, series)
-    return np.asarray(image, dtype=np.uint8).copy()
+def scores_chart(records: list[dict[str, Any]]) -> Svg | None:
+    """D(real) and D(fake), D's mean score after a sigmoid; 0.5 is D unable to tell."""
+    series = [Series(LABELS[k], _series(records, k), COLOURS[k]) for k in ("d_real", "d_fake")]
+    if not any(s.points for s in series):
+        return None
+    return line_chart(
+        series,
+        title="D(real) and D(fake): how real D finds each kind of image",
+        x_title="training step",
+        y_title="D's score (1 = real)",
+        y_range=(0.0, 1.0),
+        rules=[Rule(0.5, "D cannot tell them apart")],
+        size=(720, 280),
+    )
+
+
+def curves_svg(records: list[dict[str, Any]]) -> bytes:
+    """Both charts stacked in one SVG document (curves.svg)."""
+    charts = [c for c in (losses_chart(records), scores_chart(records)) if c is not None]
+    width = max((c.width for c in charts), default=720)
+    parts, height = [], 0
+    for chart in charts:
+        parts.append(chart.markup.replace("<svg ", f'<svg x="0" y="{height}" ', 1))
+        height += chart.height
+    markup = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {max(height, 1)}" '
+        f'width="{width}" height="{max(height, 1)}">' + "".join(parts) + "</svg>"
+    )
+    return Svg(markup, width, height).data

@@ -7,7 +7,7 @@ A run folder holds everything about one run:
     checkpoints/             atomic, verified checkpoints (fauxlab.training)
     generator.safetensors    the sampling generator (EMA copy when there is one), fp16
     samples/grid-*.png       fixed-noise grids, sealed
-    curves.png               loss and D-score curves (a diagnostic chart, not GAN output)
+    curves.svg               loss and D-score curves (a diagnostic chart, not GAN output)
     timelapse.mp4            the fixed-noise grids in order, sealed
 """
 
@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from fauxlab.errors import InputError, OutputExistsError, SettingError
-from fauxlab.media import Frame, read_image, write_image
+from fauxlab.media import Frame, read_image
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.seal import ModelInfo, seal_image, seal_video
 from fauxlab.synthesis.gan.augment import diff_augment
@@ -35,7 +35,7 @@ from fauxlab.synthesis.gan.data import Batches, load_images
 from fauxlab.synthesis.gan.imaging import make_grid, to_uint8
 from fauxlab.synthesis.gan.losses import d_loss, g_loss, r1_penalty
 from fauxlab.synthesis.gan.models import build_discriminator, build_generator
-from fauxlab.synthesis.gan.plots import curves_chart
+from fauxlab.synthesis.gan.plots import curves_svg
 from fauxlab.synthesis.gan.sample import GENERATOR_FILE, generator_bytes
 from fauxlab.training import (
     Budget,
@@ -267,7 +267,7 @@ class _Outputs:
 
     def curves(self, records: list[dict[str, Any]]) -> None:
         if records:
-            write_image(self.run / "curves.png", curves_chart(records), overwrite=True)
+            write_atomic(self.run / "curves.svg", curves_svg(records))
 
     def timelapse(self, fps: float = 8.0) -> None:
         grids = sorted((self.run / "samples").glob("grid-*.png"))

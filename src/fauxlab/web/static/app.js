@@ -162,54 +162,14 @@ function evidenceCard(analysisId, item) {
     card.append(el("p", {}, `Moved the file's probability by ${sign}${item.contribution.toFixed(2)}`));
   }
   for (const figure of item.figures || []) {
-    const src = `/api/analyses/${analysisId}/files/figures/${encodeURIComponent(item.detector)}/${encodeURIComponent(figure.name)}.png`;
-    card.append(el("figure", {},
+    // Charts come as SVG (sharp at any zoom), pictures as PNG; older results name no format.
+    const format = figure.format || "png";
+    const src = `/api/analyses/${analysisId}/files/figures/${encodeURIComponent(item.detector)}/${encodeURIComponent(figure.name)}.${format}`;
+    card.append(el("figure", { class: format === "svg" ? "chart" : "picture" },
       el("img", { src, alt: figure.caption, loading: "lazy" }),
       el("figcaption", {}, figure.caption)));
   }
   return card;
-}
-
-function timelineSvg(points, duration) {
-  // One polyline per detector and track: P(fake) over time, 0.5 dashed.
-  const width = 640, height = 180, pad = 30;
-  const end = Math.max(duration || 0, ...points.map((p) => p.time), 0.001);
-  const x = (t) => pad + (t / end) * (width - 2 * pad);
-  const y = (p) => height - pad - p * (height - 2 * pad);
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  svg.setAttribute("class", "timeline");
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", "Probability of fake over time for each face");
-  const add = (name, attrs) => {
-    const node = document.createElementNS("http://www.w3.org/2000/svg", name);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    svg.append(node);
-    return node;
-  };
-  add("line", { x1: pad, x2: width - pad, y1: y(0.5), y2: y(0.5), stroke: "#999", "stroke-dasharray": "4 4" });
-  add("line", { x1: pad, x2: pad, y1: y(0), y2: y(1), stroke: "#333" });
-  add("line", { x1: pad, x2: width - pad, y1: y(0), y2: y(0), stroke: "#333" });
-  add("text", { x: 2, y: y(1) + 4, "font-size": 11 }).textContent = "1";
-  add("text", { x: 2, y: y(0) + 4, "font-size": 11 }).textContent = "0";
-  add("text", { x: width - pad - 60, y: height - 6, "font-size": 11 }).textContent = `${end.toFixed(1)} s`;
-  const colours = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"];
-  const groups = new Map();
-  for (const point of points) {
-    const key = `${point.detector} face ${point.track_id}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(point);
-  }
-  [...groups.entries()].forEach(([key, group], index) => {
-    const colour = colours[index % colours.length];
-    const line = add("polyline", {
-      points: group.map((p) => `${x(p.time).toFixed(1)},${y(p.probability).toFixed(1)}`).join(" "),
-      fill: "none", stroke: colour, "stroke-width": 2,
-    });
-    line.append(Object.assign(document.createElementNS("http://www.w3.org/2000/svg", "title"), { textContent: key }));
-    add("text", { x: pad + 6, y: 14 + 13 * index, "font-size": 11, fill: colour }).textContent = key;
-  });
-  return svg;
 }
 
 function provenancePanel(file) {
@@ -251,8 +211,13 @@ function showAnalysis(analysis) {
       el("a", { href: `/api/analyses/${analysis.id}/document.json`, download: `fauxlab-${analysis.id}.json` }, "Download JSON"),
       el("a", { href: `/api/analyses/${analysis.id}/report`, target: "_blank", rel: "noopener" }, "Open the HTML report")),
   );
-  if (file.kind === "video" && file.timeline.length) {
-    result.append(el("h3", {}, "Per-frame timeline"), timelineSvg(file.timeline, file.duration));
+  if (file.kind === "video") {
+    // Drawn by the server, as in the HTML report: each detector over time, cuts marked.
+    result.append(el("h3", {}, "Over time"),
+      el("figure", { class: "chart" },
+        el("img", { class: "timeline", src: `/api/analyses/${analysis.id}/files/timeline.svg`,
+          alt: "Each detector's probability of fake over time, with the threshold and the cuts" }),
+        el("figcaption", {}, "Each line is one detector's probability of fake over time; above the dashed threshold a moment looks fake. Dotted vertical lines are cuts (ordinary edits).")));
   }
   const provenance = provenancePanel(file);
   if (provenance) result.append(provenance);

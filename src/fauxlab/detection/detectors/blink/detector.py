@@ -33,7 +33,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from fauxlab.charts import Series, line_chart
+from fauxlab.charts import Series, Span, line_chart, palette
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord
 from fauxlab.detection.detectors.blink import SPEC
 from fauxlab.detection.evidence import Evidence, Figure
@@ -271,33 +271,37 @@ def _summary(result: TrackBlinks, p: float) -> str:
 
 def _figure(result: TrackBlinks) -> Figure:
     t, top = result.times.tolist(), float(np.max(result.ear)) * 1.05
-    pulse: list[tuple[float, float]] = [(t[0], 0.0)]
-    for blink in result.blinks:
-        start = blink.time - blink.duration_ms / 2000.0
-        end = blink.time + blink.duration_ms / 2000.0
-        pulse += [(start, 0.0), (start, 0.1 * top), (end, 0.1 * top), (end, 0.0)]
-    pulse.append((t[-1], 0.0))
+    blinks = [
+        Span(
+            b.time - b.duration_ms / 2000.0,
+            b.time + b.duration_ms / 2000.0,
+            "blink",
+            palette.SKY_BLUE,
+        )
+        for b in result.blinks
+    ]
     chart = line_chart(
         [
-            Series("eye openness (EAR)", list(zip(t, result.ear.tolist(), strict=True))),
+            Series("eye openness", list(zip(t, result.ear.tolist(), strict=True)), palette.BLUE),
             Series(
-                "closed below",
+                "closed below this",
                 list(zip(t, result.threshold.tolist(), strict=True)),
-                colour=(120, 120, 120),
+                colour=palette.BLACK,
                 dashed=True,
             ),
-            Series("blinks", pulse, colour=(214, 39, 40)),
         ],
         title=f"Eye openness of face {result.track_id} and the blinks found",
-        x_label="time (s)",
-        y_label="EAR",
+        x_title="time into the video (seconds)",
+        y_title="eye openness (EAR)",
         y_range=(0.0, top),
+        spans=blinks,
     )
     return Figure(
         "blinks",
         f"Eye aspect ratio over time (both eyes averaged), the adaptive level below which "
-        f"the eyes count as closed, and the {len(result.blinks)} blinks found (red pulses).",
+        f"the eyes count as closed, and the {len(result.blinks)} blinks found (shaded).",
         chart,
+        "svg",
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from fauxlab.charts import Series, line_chart
+from fauxlab.charts import Rule, Series, line_chart, verdict_bands
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.detectors.generated import SPEC
 from fauxlab.detection.detectors.generated.features import (
@@ -67,28 +67,29 @@ def crop_figure(image: RGBImage, side: int, probability: float) -> Figure:
 
     caption = (
         f"What this detector looked at: the centre square of the picture, reduced to {side} "
-        f"pixels as in training. P(generated) = {probability:.2f} (frame colour: red "
-        "generated, amber unsure, green photograph-like)."
+        f"pixels as in training. P(generated) = {probability:.2f} (frame colour: "
+        "vermillion generated, orange unsure, bluish green photograph-like)."
     )
     return Figure("generated-crop", caption, framed)
 
 
 def timeline_figure(frames: list[Keyframe], probabilities: list[float]) -> Figure:
-    """P(generated) of each keyframe over time, with the 0.5 line."""
+    """P(generated) of each keyframe over time, over this detector's own bands."""
     points = [(record.time, p) for (record, _), p in zip(frames, probabilities, strict=True)]
     chart = line_chart(
-        [Series("P(generated) per keyframe", points, colour=(214, 39, 40))],
+        [Series("one keyframe", points, kind="points")],
         title="Does each frame look generated?",
-        x_label="time (s)",
-        y_label="P(generated)",
+        x_title="time into the video (seconds)",
+        y_title="chance it was generated",
         y_range=(0.0, 1.0),
-        horizontal=[(0.5, "0.5")],
+        bands=verdict_bands(REAL_BELOW, FAKE_ABOVE),
+        rules=[Rule(0.5, "even odds")],
     )
     caption = (
         "Each point is one keyframe of the video, judged on its own; the file gets the "
         "median. A few high points among low ones usually mean an odd frame, not a fake."
     )
-    return Figure("generated-timeline", caption, chart)
+    return Figure("generated-timeline", caption, chart, "svg")
 
 
 class GeneratedImageDetector:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fauxlab.charts import Series, line_chart
+from fauxlab.charts import Rule, Series, Span, line_chart, palette
 from fauxlab.detection.analysed import AnalysedMedia, FrameRecord
 from fauxlab.detection.detectors.lipsync import SPEC
 from fauxlab.detection.evidence import Evidence, Figure
@@ -212,27 +212,23 @@ def _figure(sync: Sync) -> Figure:
     chart = line_chart(
         [
             Series("correlation", list(zip(lags, sync.curve.tolist(), strict=True))),
-            Series("peak", [(sync.lag_ms, sync.peak)], colour=(214, 39, 40)),
-            Series(
-                "lags of real speech",
-                [(lo, -0.9), (lo, 0.9), (hi, 0.9), (hi, -0.9)],
-                colour=(44, 160, 44),
-                dashed=True,
-            ),
+            Series("best match", [(sync.lag_ms, sync.peak)], palette.VERMILLION, kind="points"),
         ],
         title="Mouth opening against loudness, with the sound shifted in time",
-        x_label="lag of the sound after the mouth (ms)",
-        y_label="correlation",
+        x_title="how late the sound comes after the mouth (milliseconds)",
+        y_title="how much they move together",
         y_range=(-1.0, 1.0),
-        horizontal=[(sync.chance_level, "chance (95%)"), (0.0, "")],
+        rules=[Rule(sync.chance_level, "unrelated sound reaches (95%)"), Rule(0.0, "")],
+        spans=[Span(lo, hi, "lags of real speech", palette.GREEN)],
     )
     return Figure(
         "lipsync",
         f"Correlation between mouth opening and loudness at each lag of the sound; the peak "
-        f"among the lags real speech shows (green, {lo:+.0f} to {hi:+.0f} ms) is "
+        f"among the lags real speech shows (shaded, {lo:+.0f} to {hi:+.0f} ms) is "
         f"{sync.peak:.2f} at {sync.lag_ms:+.0f} ms, where unrelated sound reaches "
         f"{sync.chance_level:.2f} (95%).",
         chart,
+        "svg",
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fauxlab.charts import Series, line_chart
+from fauxlab.charts import Series, Svg, line_chart, palette
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.detectors.spectrum import SPEC
 from fauxlab.detection.detectors.spectrum.features import (
@@ -22,7 +22,6 @@ from fauxlab.detection.detectors.spectrum.features import (
 from fauxlab.detection.detectors.spectrum.model import SpectrumModel, load_shipped_model
 from fauxlab.detection.evidence import Evidence, Figure
 from fauxlab.detection.keyframes import frame_details, judgeable_keyframes
-from fauxlab.media.images import RGBImage
 
 NAME = SPEC.name
 FAKE_ABOVE = 0.7
@@ -54,16 +53,17 @@ def spectrum_figure(model: SpectrumModel, profile: FloatArray, label: str) -> Fi
     def points(values: FloatArray) -> list[tuple[float, float]]:
         return list(zip(freqs, (float(v) for v in values), strict=True))
 
-    def chart() -> RGBImage:
+    def chart() -> Svg:
         return line_chart(
             [
-                Series("typical real", points(model.real_profile), colour=(44, 160, 44)),
-                Series("typical GAN", points(model.fake_profile), colour=(214, 39, 40)),
-                Series(label, points(profile), colour=(40, 40, 40)),
+                Series(label, points(profile), colour=palette.BLACK),
+                Series("typical real photo", points(model.real_profile), palette.GREEN, True),
+                Series("typical GAN image", points(model.fake_profile), palette.VERMILLION, True),
             ],
-            title="Power at each level of detail (radially averaged spectrum)",
-            x_label="detail (cycles per pixel; right = finest)",
-            y_label="log power",
+            title="How much energy the picture has at each level of detail",
+            x_title="how much fine detail (cycles per pixel; right = finest)",
+            y_title="energy (log scale)",
+            x_range=(0.0, max(freqs)),
         )
 
     caption = (
@@ -71,7 +71,7 @@ def spectrum_figure(model: SpectrumModel, profile: FloatArray, label: str) -> Fi
         "from coarse (left) to the finest (right). GAN images often carry too much or "
         "oddly shaped energy at the right end, left there by their up-sampling layers."
     )
-    return Figure("spectrum", caption, chart)
+    return Figure("spectrum", caption, chart, "svg")
 
 
 class SpectrumDetector:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from fauxlab.charts import Series, line_chart
+from fauxlab.charts import Rule, Series, line_chart, palette
 from fauxlab.detection.evidence import Figure
 
 Floats = NDArray[np.float64]
 
 COLOURS = {
-    "flicker": (31, 119, 180),
-    "jitter": (255, 127, 14),
-    "identity": (44, 160, 44),
-    "colour": (214, 39, 40),
+    "flicker": palette.BLUE,
+    "jitter": palette.ORANGE,
+    "identity": palette.GREEN,
+    "colour": palette.VERMILLION,
 }
 
 
@@ -30,10 +30,10 @@ def timeline(curves: dict[str, tuple[Floats, Floats]], p95: dict[str, float]) ->
     chart = line_chart(
         series,
         title="Temporal consistency of the main face, against real clips",
-        x_label="time (s)",
-        y_label="value / real 95th pct",
+        x_title="time into the video (seconds)",
+        y_title="times the real-clip limit",
         y_range=(0.0, min(top, 6.0)),
-        horizontal=[(1.0, "95% of real clips below")],
+        rules=[Rule(1.0, "95% of real clips stay below")],
     )
     return Figure(
         "temporal",
@@ -43,4 +43,5 @@ def timeline(curves: dict[str, tuple[Floats, Floats]], p95: dict[str, float]) ->
         "difference from the forehead or neck away from its mean. The judgement uses each "
         "measure's summary over the clip (docs/temporal.md).",
         chart,
+        "svg",
     )

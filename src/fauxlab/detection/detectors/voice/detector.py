@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from fauxlab.charts import palette
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.detectors.voice import SPEC
 from fauxlab.detection.detectors.voice.features import (
@@ -40,6 +41,9 @@ MIN_SPEECH_SECONDS = 1.0  # of frames loud enough to be speech
 MIN_VOICED_SECONDS = 0.3  # of those with a pitch (vowels): less is noise, not a voice
 FIGURE_COLUMNS = 600  # spectrogram width in pixels, at most
 FIGURE_ROWS = 160
+
+# The charts' colour-blind-safe verdict colours (Okabe-Ito), for the score strip.
+REAL_RGB, FAKE_RGB = palette.rgb(palette.REAL), palette.rgb(palette.FAKE)
 
 
 def summary_for(probability: float, windows: int, suspicious: int) -> str:
@@ -90,7 +94,7 @@ def spectrogram_figure(
     samples: FloatArray, model: VoiceModel, segments: Segments, window_p: NDArray[np.float64]
 ) -> Figure:
     """The spectrogram (0 Hz at the bottom), with a strip below it coloured by each
-    window's probability and the suspicious stretches (at or above 0.5) boxed in red."""
+    window's probability and the suspicious stretches (at or above 0.5) boxed in vermillion."""
     settings = model.settings
     duration = len(samples) / settings.rate
 
@@ -109,17 +113,17 @@ def spectrogram_figure(
         for start, end, p in zip(segments.starts, segments.ends, window_p, strict=True):
             a = int(start / duration * columns)
             b = max(a + 1, int(end / duration * columns))
-            shade = np.array([220 * p + 30, 200 * (1 - p) + 30, 40], np.float64)
+            shade = (1 - p) * np.array(REAL_RGB, np.float64) + p * np.array(FAKE_RGB, np.float64)
             strip[:, a:b] = shade.astype(np.uint8)
             if p >= 0.5:
-                image[:2, a:b] = image[-2:, a:b] = (255, 0, 0)
-                image[:, a : a + 1] = image[:, b - 1 : b] = (255, 0, 0)
+                image[:2, a:b] = image[-2:, a:b] = FAKE_RGB
+                image[:, a : a + 1] = image[:, b - 1 : b] = FAKE_RGB
         return np.concatenate([image, strip], axis=0)
 
     caption = (
         f"Spectrogram of the sound (0 to {settings.rate // 2000} kHz, {duration:.1f} s); "
-        "the strip below scores each 2 s stretch from green (real) to red (synthetic), and "
-        "red boxes mark the suspicious ones."
+        "the strip below scores each 2 s stretch from bluish green (real) to vermillion "
+        "(synthetic), and vermillion boxes mark the suspicious ones."
     )
     return Figure("voice spectrogram", caption, draw)
 
