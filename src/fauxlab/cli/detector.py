@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from fauxlab.cli import detector_learned, detector_voice
+from fauxlab.cli import detector_learned, detector_traces, detector_voice
 from fauxlab.cli.output import print_json, progress_bar, stdout
 from fauxlab.errors import InputError, OutputExistsError
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Train fauxlab's fake detectors.", no_args_is_help=True)
 app.command("train")(detector_learned.train)
 app.command("train-voice")(detector_voice.train)
+app.command("train-traces")(detector_traces.train)
 
 # The options the whole-image trainers share.
 Reals = Annotated[list[Path], typer.Option("--real", help="A folder of real images (repeatable).")]

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from fauxlab.detection.detectors.generated.train import GeneratedTrainConfig, train_generated
     from fauxlab.detection.detectors.learned.train import DetectorConfig, train_detector
     from fauxlab.detection.detectors.spectrum.train import SpectrumTrainConfig, train_spectrum
+    from fauxlab.detection.detectors.traces.train import TracesTrainConfig, train_traces
     from fauxlab.detection.detectors.voice.features import LfccSettings
     from fauxlab.detection.detectors.voice.train import (
         Recording,
@@ -92,6 +93,8 @@ _TRAINING = {
     "SourceConfig": "fauxlab.detection.imagetrain",
     "TrainReport": "fauxlab.detection.imagetrain",
     "LinearModel": "fauxlab.detection.linear",
+    "TracesTrainConfig": "fauxlab.detection.detectors.traces.train",
+    "train_traces": "fauxlab.detection.detectors.traces.train",
     "Recording": "fauxlab.detection.detectors.voice.train",
     "LfccSettings": "fauxlab.detection.detectors.voice.features",
     "VoiceTrainConfig": "fauxlab.detection.detectors.voice.train",
@@ -142,6 +145,7 @@ __all__ = [
     "SpectrumTrainConfig",
     "TrainReport",
     "Verdict",
+    "TracesTrainConfig",
     "VoiceTrainConfig",
     "analyse",
     "available_detectors",
@@ -166,6 +170,7 @@ __all__ = [
     "train_detector",
     "train_generated",
     "train_spectrum",
+    "train_traces",
     "train_voice",
     "voice_equal_error",
     "voice_scores",
