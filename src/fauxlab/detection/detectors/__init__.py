@@ -14,6 +14,7 @@ BUILTIN: tuple[str, ...] = (
     "lipsync",
     "temporal",
     "generated",
+    "traces",
     "shallowfake",
     "voice",
 )

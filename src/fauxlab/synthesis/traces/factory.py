@@ -65,7 +65,7 @@ def train_member(
         batch = to_tensor(random_crops(images, BATCH, rng))
         loss = functional.l1_loss(model(batch), batch)
         optimiser.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         optimiser.step()
     return model.eval()
 

@@ -27,6 +27,8 @@ from fauxlab.media.video import iter_frames
 
 Progress = Callable[[str, int, int], None]  # phase, done, total
 FRAMES_PER_CLIP = 6
+HELD_OUT_FRAMES_PER_CLIP = 2
+FRAME_GAP = 25  # frames apart: about a second, so the pictures differ
 SAMPLE_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry", "retina")
 
 
@@ -96,12 +98,15 @@ def twin_crops(
     return crop_at(real, top, left, side), crop_at(fake, top, left, side)
 
 
-def _video_frames(paths: Sequence[Path]) -> list[RGBImage]:
+def _video_frames(paths: Sequence[Path], per_clip: int) -> list[RGBImage]:
+    """The first `per_clip` frames FRAME_GAP apart of each clip (decoding stops there)."""
     frames = []
     for path in paths:
         try:
-            sampled = iter_frames(path, Sampling("count", FRAMES_PER_CLIP))
-            frames += [frame.image for frame in sampled]
+            for count, frame in enumerate(iter_frames(path, Sampling("every", FRAME_GAP))):
+                if count == per_clip:
+                    break
+                frames.append(frame.image)
         except FauxlabError:
             continue
     return frames
@@ -123,7 +128,7 @@ def real_pictures(
     picks = rng.choice(len(face_files), size=min(faces, len(face_files)), replace=False)
     pictures = [read_image(face_files[int(i)]) for i in sorted(picks)]
     clips = held_out_videos(root) if held_out else VIDEOS.split(root)[0]
-    pictures += _video_frames(clips)
+    pictures += _video_frames(clips, HELD_OUT_FRAMES_PER_CLIP if held_out else FRAMES_PER_CLIP)
     if not held_out:
         pictures += sample_photos()
     return pictures

@@ -49,8 +49,9 @@ def read_traces(net: TracesNet, image: RGBImage) -> TracesReading:
     """Tile logits and the picture's map (pictures under MIN_SIDE must be refused first)."""
     height, width = (image.shape[0] & ~1), (image.shape[1] & ~1)
     tile_h, tile_w = min(TILE, height), min(TILE, width)
-    boxes = [(t, l) for t in tile_origins(height, tile_h) for l in tile_origins(width, tile_w)]
-    tiles = [image[t : t + tile_h, l : l + tile_w] for t, l in boxes]
+    rows, cols = tile_origins(height, tile_h), tile_origins(width, tile_w)
+    boxes = [(top, left) for top in rows for left in cols]
+    tiles = [image[top : top + tile_h, left : left + tile_w] for top, left in boxes]
     maps = net.maps(_tensor(tiles))[:, 0].numpy()
     total = np.zeros((height // STRIDE + 1, width // STRIDE + 1), np.float64)
     count = np.zeros_like(total)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +56,7 @@ class TracesTrainConfig:
     width: int = 32
     learning_rate: float = 1e-3
     seed: int = 0
-    eval_faces: int = 200
+    eval_faces: int = 100
     edits: Edits = field(default_factory=Edits)
 
     def to_json(self) -> dict[str, Any]:
@@ -69,9 +71,7 @@ class Pool:
     fakes: list[RGBImage]
 
 
-def build_pool(
-    config: TracesTrainConfig, zoo: Reconstructor, progress: Progress | None
-) -> Pool:
+def build_pool(config: TracesTrainConfig, zoo: Reconstructor, progress: Progress | None) -> Pool:
     rng = np.random.default_rng(config.seed)
     reals = [r for r in real_pictures(config.data, config.faces, rng) if min(r.shape[:2]) >= 64]
     zoo.fit(reals, progress)
@@ -119,6 +119,7 @@ def train_traces(
     run.mkdir(parents=True, exist_ok=True)
     (run / "config.json").write_text(json.dumps(config.to_json(), indent=2))
     pool = build_pool(config, zoo, progress)
+    budget = replace(budget, started=time.monotonic())  # minutes count training, not the pool
     rng = np.random.default_rng(config.seed + start)
     labels = torch.tensor([0.0, 1.0] * (config.batch // 2))
     log = MetricsLog(run / "metrics.jsonl")
@@ -128,11 +129,11 @@ def train_traces(
     def step() -> tuple[int, dict[str, float]]:
         loss = functional.binary_cross_entropy_with_logits(net(_batch(pool, config, rng)), labels)
         optimiser.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         optimiser.step()
         return current[0] + 1, {"loss": float(loss)}
 
-    def after(done: int, losses: dict[str, float]) -> None:
+    def after(done: int, losses: Mapping[str, float]) -> None:
         current[0] = done
         if done % 20 == 0:
             log.append({"step": done, **losses})
