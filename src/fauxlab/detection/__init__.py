@@ -40,6 +40,7 @@ from fauxlab.detection.onefile import (
     FileReport,
     RunProgress,
     detect_file,
+    detect_one,
     expand,
 )
 from fauxlab.detection.pool import (
@@ -60,7 +61,8 @@ from fauxlab.detection.registry import (
     register,
     specs,
 )
-from fauxlab.detection.report.document import to_document
+from fauxlab.detection.report.document import file_dict, to_document
+from fauxlab.detection.report.schema import SCHEMA_ID
 from fauxlab.detection.report.html import file_timeline, render, write_html
 from fauxlab.detection.run import AUTO_JOBS, detect_inputs
 
@@ -111,6 +113,7 @@ __all__ = [
     "AUTO_JOBS",
     "DEFAULT_KEYFRAMES",
     "DEFAULT_THRESHOLD",
+    "SCHEMA_ID",
     "STARTED",
     "AnalysedMedia",
     "AnalysisOptions",
@@ -150,9 +153,11 @@ __all__ = [
     "collect",
     "default_names",
     "detect_file",
+    "detect_one",
     "detect_inputs",
     "detector_spec",
     "expand",
+    "file_dict",
     "file_timeline",
     "fuse",
     "one_thread_per_worker",
