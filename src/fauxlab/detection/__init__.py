@@ -62,8 +62,8 @@ from fauxlab.detection.registry import (
     specs,
 )
 from fauxlab.detection.report.document import file_dict, to_document
-from fauxlab.detection.report.schema import SCHEMA_ID
 from fauxlab.detection.report.html import file_timeline, render, write_html
+from fauxlab.detection.report.schema import SCHEMA_ID
 from fauxlab.detection.run import AUTO_JOBS, detect_inputs
 
 if TYPE_CHECKING:
@@ -153,8 +153,8 @@ __all__ = [
     "collect",
     "default_names",
     "detect_file",
-    "detect_one",
     "detect_inputs",
+    "detect_one",
     "detector_spec",
     "expand",
     "file_dict",

@@ -82,6 +82,8 @@ def _connect(address: str | None) -> bool:
 
     if ray.is_initialized():
         return False
+    # offline by design: no usage statistics sent anywhere (a setting the user may override)
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
         ray.init(
             address=address,
