@@ -21,7 +21,7 @@ from typing import Any
 from numpy.typing import NDArray
 
 from fauxlab.detection import DetectOptions, DetectorRecipe
-from fauxlab.errors import InputError
+from fauxlab.errors import FauxlabError, InputError
 from fauxlab.scan.record import scan_record, where
 
 # One file a block up to this many blocks (more rows a block past it): a retried task
@@ -75,6 +75,14 @@ def _one_thread() -> None:
         sys.modules["torch"].set_num_threads(1)
 
 
+def _first_line(exc: BaseException) -> str:
+    """The innermost cause's message, first line: what went wrong, without Ray's frames."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[-1].strip() if lines else type(exc).__name__
+
+
 def _connect(address: str | None) -> bool:
     """Join the cluster at `address`, or start a local Ray; True when we started it (and
     so stop it). A Ray already connected in this process is used as it is."""
@@ -104,6 +112,7 @@ def _quiet_data() -> None:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
+    context.max_consecutive_actor_init_deaths = 2  # detectors that cannot load: say so soon
 
 
 def ray_records(
@@ -138,6 +147,9 @@ def ray_records(
         )
         for row in dataset.iter_rows():
             yield json.loads(row["record"])
+    except ray.exceptions.RayError as exc:  # actors that cannot start, a cluster gone
+        reason = _first_line(exc)
+        raise FauxlabError(f"the scan on Ray stopped: {reason}; run it again to go on") from exc
     finally:
         if started:
             ray.shutdown()

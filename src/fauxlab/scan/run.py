@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -112,8 +112,9 @@ def scan(
     todo = [(path, key) for path, key in keyed if key not in sink.done]
     progress = ScanProgress(len(todo), settings.progress_every)
     examined = errors = 0
+    stream = _records(todo, recipe, options, settings, sink)
     try:
-        for record in _records(todo, recipe, options, settings, sink):
+        for record in stream:
             if sink.add(record):
                 examined += 1
                 errors += record["status"] == "error"
@@ -122,6 +123,8 @@ def scan(
                 sink.flush()
     finally:
         sink.flush()  # what finished is kept, even on Ctrl-C
+        if isinstance(stream, Generator):
+            stream.close()  # stops a Ray the scan started, now rather than at exit
     progress.finish()
     jsonl, parquet, records = sink.compact()
     return ScanSummary(
