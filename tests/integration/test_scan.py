@@ -184,3 +184,19 @@ def test_usage_errors_are_one_line(photos: Path, tmp_path: Path) -> None:
     assert_clean_error(result, "no file matches")
     result = fauxlab("scan", photos, "--out", tmp_path / "r", "--detectors", "nosuch")
     assert_clean_error(result, "unknown detector")
+
+
+def test_detectors_that_cannot_load_on_the_workers_stop_the_scan_in_one_line(
+    cluster: Any, photos: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "results"
+    missing = tmp_path / "no-such-model.safetensors"
+    result = fauxlab(
+        "scan", photos, "--out", out, "--engine", "ray", "--address", cluster.address,
+        "--detectors", "learned", "--model", missing,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    last = [line for line in result.stderr.splitlines() if line.strip()][-1]
+    assert last.startswith("error: on a Ray worker:") and str(missing) in last
+    assert "Traceback" not in result.stderr
+    assert not list((out / "parts").glob("*.jsonl"))  # no file is marked done

@@ -20,13 +20,14 @@ from typing import Any
 
 from numpy.typing import NDArray
 
-from fauxlab.detection import DetectOptions, DetectorRecipe
+from fauxlab.detection import DetectOptions, Detector, DetectorRecipe
 from fauxlab.errors import FauxlabError, InputError
 from fauxlab.scan.record import scan_record, where
 
 # One file a block up to this many blocks (more rows a block past it): a retried task
 # repeats one file, and files spread evenly over actors (a scan is bound by the files).
 MAX_BLOCKS = 4096
+CANNOT = "fauxlab.scan/cannot"  # a worker's row saying its detectors cannot load
 
 
 class ScanWorker:
@@ -36,7 +37,12 @@ class ScanWorker:
         import ray
 
         _one_thread()
-        self.detectors, _ = recipe.load()
+        self.detectors: list[Detector] = []
+        self.cannot = ""  # why the detectors cannot load here: said once, by the driver
+        try:
+            self.detectors, _ = recipe.load()
+        except FauxlabError as exc:  # not a death Ray would restart in vain, again and again
+            self.cannot = str(exc)
         self.options = options
         self.run = where("ray", ray.get_runtime_context().get_node_id())
         # the file this worker is on, where the results folder is visible from here
@@ -55,6 +61,8 @@ class ScanWorker:
             pass
 
     def __call__(self, batch: dict[str, NDArray[Any]]) -> dict[str, list[str]]:
+        if self.cannot:
+            return {"record": [json.dumps({CANNOT: self.cannot})] * len(batch["path"])}
         records = []
         for path, key in zip(batch["path"], batch["key"], strict=True):
             self._mark(str(path))
@@ -75,10 +83,8 @@ def _one_thread() -> None:
         sys.modules["torch"].set_num_threads(1)
 
 
-def _first_line(exc: BaseException) -> str:
-    """The innermost cause's message, first line: what went wrong, without Ray's frames."""
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
+def _last_line(exc: BaseException) -> str:
+    """The last line of Ray's message: the exception that ended the remote traceback."""
     lines = [line for line in str(exc).splitlines() if line.strip()]
     return lines[-1].strip() if lines else type(exc).__name__
 
@@ -98,6 +104,9 @@ def _connect(address: str | None) -> bool:
             include_dashboard=False,
             logging_level=logging.WARNING,
             configure_logging=True,
+            # workers' own logs stay in Ray's session folder (/tmp/ray/session_latest/logs):
+            # a file's trouble is in its record, and a worker's death Ray handles
+            log_to_driver=False,
         )
     except ConnectionError as exc:
         raise InputError(f"--address {address}: no Ray cluster answers there ({exc})") from exc
@@ -146,9 +155,12 @@ def ray_records(
             # its task is retried. Named here they are only a deprecation warning.
         )
         for row in dataset.iter_rows():
-            yield json.loads(row["record"])
+            record = json.loads(row["record"])
+            if CANNOT in record:
+                raise InputError(f"on a Ray worker: {record[CANNOT]}")
+            yield record
     except ray.exceptions.RayError as exc:  # actors that cannot start, a cluster gone
-        reason = _first_line(exc)
+        reason = _last_line(exc)
         raise FauxlabError(f"the scan on Ray stopped: {reason}; run it again to go on") from exc
     finally:
         if started:
