@@ -11,7 +11,18 @@ import sys
 import typer
 
 from fauxlab import __version__
-from fauxlab.cli import demo, detect, detector, faces, gan, media, provenance, serve, swap
+from fauxlab.cli import (
+    demo,
+    detect,
+    detector,
+    faces,
+    gan,
+    media,
+    provenance,
+    scan,
+    serve,
+    swap,
+)
 from fauxlab.cli.output import stderr
 from fauxlab.errors import FauxlabError
 
@@ -34,6 +45,7 @@ app.command("seal")(provenance.seal)
 app.command("verify")(provenance.verify)
 app.command("detect")(detect.detect)
 app.command("bench")(detect.bench)
+app.command("scan")(scan.scan_command)
 app.command("serve")(serve.serve)
 
 

@@ -40,6 +40,7 @@ from fauxlab.detection.onefile import (
     FileReport,
     RunProgress,
     detect_file,
+    detect_one,
     expand,
 )
 from fauxlab.detection.pool import (
@@ -60,8 +61,9 @@ from fauxlab.detection.registry import (
     register,
     specs,
 )
-from fauxlab.detection.report.document import to_document
+from fauxlab.detection.report.document import file_dict, to_document
 from fauxlab.detection.report.html import file_timeline, render, write_html
+from fauxlab.detection.report.schema import SCHEMA_ID
 from fauxlab.detection.run import AUTO_JOBS, detect_inputs
 
 if TYPE_CHECKING:
@@ -114,6 +116,7 @@ __all__ = [
     "AUTO_JOBS",
     "DEFAULT_KEYFRAMES",
     "DEFAULT_THRESHOLD",
+    "SCHEMA_ID",
     "STARTED",
     "AnalysedMedia",
     "AnalysisOptions",
@@ -155,8 +158,10 @@ __all__ = [
     "default_names",
     "detect_file",
     "detect_inputs",
+    "detect_one",
     "detector_spec",
     "expand",
+    "file_dict",
     "file_timeline",
     "fuse",
     "one_thread_per_worker",
