@@ -12,9 +12,11 @@ from typing import Any, Literal
 
 from fauxlab.errors import FauxlabError
 from fauxlab.fileio import sha256_file
-from fauxlab.media import MediaKind, media_kind, read_image
+from fauxlab.media import MediaKind, media_kind, read_audio, read_image
 from fauxlab.media.images import RGBImage
 from fauxlab.provenance import watermark
+from fauxlab.provenance.audio_hash import NEAR_DISTANCE as AUDIO_NEAR_DISTANCE
+from fauxlab.provenance.audio_hash import fingerprint
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.credentials import CredentialReport, read
 from fauxlab.provenance.ledger import (
@@ -28,6 +30,7 @@ from fauxlab.provenance.signing import SigningIdentity
 
 NEAR_DISTANCE = 31  # PDQ's near-duplicate threshold, of 256 bits
 LedgerStatus = Literal["exact", "watermark", "near", "none", "no-ledger"]
+Reading = watermark.WatermarkReading | watermark.AudioWatermarkReading
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class VerifyReport:
     path: Path
     kind: str
     sha256: str
-    watermark: watermark.WatermarkReading | None
+    watermark: Reading | None
     credentials: CredentialReport | None
     ledger: LedgerFinding
     problems: tuple[str, ...] = ()
@@ -108,11 +111,11 @@ def _identity(provenance: Provenance) -> SigningIdentity | None:
     return SigningIdentity.load_existing(provenance.identity_dir)
 
 
-def _read_watermark(
-    path: Path, kind: MediaKind, image: RGBImage | None
-) -> watermark.WatermarkReading:
+def _read_watermark(path: Path, kind: MediaKind, image: RGBImage | None) -> Reading:
     if kind is MediaKind.IMAGE:
         return watermark.extract(read_image(path) if image is None else image)
+    if kind is MediaKind.AUDIO:
+        return watermark.read_sound_file(path)
     return watermark.read_video(path)
 
 
@@ -122,8 +125,11 @@ Lookups = list[tuple[str, str]]  # (how the copy was edited, PDQ hex)
 def _hashes(path: Path, kind: MediaKind, image: RGBImage | None) -> Lookups:
     if kind is MediaKind.IMAGE:
         return image_lookups(read_image(path) if image is None else image)
-    if kind is MediaKind.AUDIO:  # PDQ hashes pictures; a sound file is found by its bytes
-        return []
+    if kind is MediaKind.AUDIO:  # the audio fingerprint, in the PDQ index (see audio_hash)
+        heard = read_audio(path)
+        return (
+            [] if heard is None else [("as heard", fingerprint(heard.samples, heard.sample_rate))]
+        )
     return video_lookups(path)
 
 
@@ -138,8 +144,9 @@ def _variant(entry: LedgerEntry, hashes: Lookups, distance: int) -> str:
 def _find(
     ledger: Ledger,
     digest: str,
-    mark: watermark.WatermarkReading | None,
+    mark: Reading | None,
     hashes: Lookups,
+    near_distance: int = NEAR_DISTANCE,
 ) -> tuple[LedgerStatus, LedgerEntry | None, int | None, str]:
     exact = ledger.find_sha256(digest)
     if exact:
@@ -148,7 +155,7 @@ def _find(
         by_mark = ledger.find_watermark(mark.payload)
         if by_mark is not None:
             return "watermark", by_mark, None, ""
-    near = ledger.find_near([q for _, q in hashes], NEAR_DISTANCE, limit=1) if hashes else []
+    near = ledger.find_near([q for _, q in hashes], near_distance, limit=1) if hashes else []
     if near:
         entry, distance = near[0].entry, near[0].distance
         return "near", entry, distance, _variant(entry, hashes, distance)
@@ -159,13 +166,14 @@ def _check_ledger(
     provenance: Provenance,
     identity: SigningIdentity | None,
     digest: str,
-    mark: watermark.WatermarkReading | None,
+    mark: Reading | None,
     hashes: Lookups,
+    near_distance: int = NEAR_DISTANCE,
 ) -> LedgerFinding:
     if not provenance.ledger_path.exists():
         return LedgerFinding("no-ledger")
     with Ledger.open(provenance.ledger_path) as ledger:  # read only: no key, no signing
-        status, entry, distance, variant = _find(ledger, digest, mark, hashes)
+        status, entry, distance, variant = _find(ledger, digest, mark, hashes, near_distance)
         if entry is None:
             return LedgerFinding(status)
         stored = [h for h in ledger.heads() if h.tree_size > entry.index]
@@ -192,18 +200,16 @@ def verify_file(
     digest = sha256_file(path)
     identity = _identity(provenance)
     problems: list[str] = []
-    mark: watermark.WatermarkReading | None = None
-    if kind is MediaKind.AUDIO:
-        problems.append("watermark: fauxlab's watermark is in pixels; a sound file has none")
-    else:
-        try:
-            mark = _read_watermark(path, kind, image)
-        except FauxlabError as exc:  # e.g. an image too small to carry a mark
-            problems.append(f"watermark: {exc}")
+    mark: Reading | None = None
+    try:
+        mark = _read_watermark(path, kind, image)
+    except FauxlabError as exc:  # e.g. an image too small, or a sound too short, for a mark
+        problems.append(f"watermark: {exc}")
     credentials: CredentialReport | None = None
     try:
         credentials = read(path, identity)
     except FauxlabError as exc:  # a format C2PA cannot carry (BMP, AVI, ...)
         problems.append(f"content credentials: {exc}")
-    finding = _check_ledger(provenance, identity, digest, mark, _hashes(path, kind, image))
+    near = AUDIO_NEAR_DISTANCE if kind is MediaKind.AUDIO else NEAR_DISTANCE
+    finding = _check_ledger(provenance, identity, digest, mark, _hashes(path, kind, image), near)
     return VerifyReport(path, kind.value, digest, mark, credentials, finding, tuple(problems))

@@ -20,8 +20,8 @@ from fauxlab.provenance.ledger.errors import InvalidEntryError
 ENTRY_SCHEMA = 1
 """Version of the entry JSON layout, recorded in every entry as "schema"."""
 
-Kind = Literal["image", "video"]
-KINDS: tuple[Kind, ...] = ("image", "video")
+Kind = Literal["image", "video", "audio"]
+KINDS: tuple[Kind, ...] = ("image", "video", "audio")
 MAX_PDQ = 256
 """PDQ hashes per entry at most (a video's sampled frames): ids in the index have 8 bits."""
 WATERMARK_ID_LIMIT = 1 << 32
