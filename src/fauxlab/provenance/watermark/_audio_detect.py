@@ -57,14 +57,14 @@ from fauxlab.provenance.watermark._layout import PAYLOAD_BITS
 HYPOTHESES = 32
 THRESHOLD = math.sqrt(2 * math.log(HYPOTHESES * 2.0**PAYLOAD_BITS / FALSE_POSITIVE_RATE))
 _OFFSETS = 3  # frame offsets decoded for the sound as it is
-SPEEDS = tuple(float(s) for s in np.round(np.arange(0.9, 1.1001, 0.005), 4))
+SPEEDS = tuple(float(s) for s in np.round(np.arange(0.9, 1.1001, 0.0025), 4))
 _SPEED_KEEP = 6  # speeds decoded, best pilot first
 _SPEED_OFFSETS = 2  # offsets decoded per speed kept
-SPEED_WINDOW = 12.0  # seconds searched for a speed: drift over it stays under half a chip
+SPEED_WINDOW = 12.0  # seconds searched for a speed: a step's drift over it, about a chip
 assert _OFFSETS + _SPEED_KEEP * _SPEED_OFFSETS <= HYPOTHESES
 _FLOOR = 1e-4  # power floor, a share of the band's mean: silence says nothing either way
 _CLIP = 1.5  # whitened cells are clipped at this many robust standard deviations
-SIGMA = (1.0, 0.6)  # hops, bands: the local mean whitening takes off
+SIGMA = 3.0  # bins: the width of the local mean whitening takes off
 
 Samples = NDArray[np.float32]
 FloatArray = NDArray[np.float64]
@@ -108,38 +108,36 @@ def power(samples: Samples) -> FloatArray:
     return spectrum * spectrum
 
 
-def band_energy(band: FloatArray) -> FloatArray:
-    """(hops, BANDS) log energy of each chip band: summing a band's bins first smooths
-    over the voice's harmonics, which scaling every bin alike leaves shifted by the
-    mark's exact amount. Floored relative to the band's mean: silence says nothing."""
-    energy = band.reshape(len(band), BANDS, CHIP_BINS).sum(axis=2)
-    floor = _FLOOR * float(energy.mean()) + 1e-20
-    return np.log(energy + floor)  # type: ignore[no-any-return]
-
-
-def unspeed(logp: FloatArray, speed: float) -> FloatArray:
+def unspeed(spectrogram: FloatArray, speed: float) -> FloatArray:
     """The band of a power spectrogram of a sound played `speed` times fast, as it was before:
     time stretched back by `speed`, frequencies pulled down by it."""
-    count = int(len(logp) * speed)
+    count = int(len(spectrogram) * speed)
     t = np.arange(count, dtype=np.float64) / speed
     f = (FIRST_BIN + np.arange(BAND_BINS, dtype=np.float64)) * speed
     grid_t, grid_f = np.meshgrid(t, f, indexing="ij")
-    warped: FloatArray = ndimage.map_coordinates(logp, [grid_t, grid_f], order=1, mode="nearest")
+    warped: FloatArray = ndimage.map_coordinates(
+        spectrogram, [grid_t, grid_f], order=1, mode="nearest"
+    )
     return warped
 
 
-def whiten(energy: FloatArray) -> FloatArray:
-    """Log band energies less their local mean (about a chip each way), clipped: what
-    the host sound contributes is mostly gone, what the chips contribute stays."""
-    high = energy - ndimage.gaussian_filter(energy, sigma=SIGMA, mode="nearest")
+def whiten(band: FloatArray) -> FloatArray:
+    """Log power of the band less its local mean across frequency (a Gaussian of `SIGMA`
+    bins), clipped: the spectral envelope and the voice's harmonics, which last longer
+    than a chip, are mostly gone; the chips, which change every 32 ms, stay. Floored
+    relative to the band's mean power: silence says nothing either way."""
+    floor = _FLOOR * float(band.mean()) + 1e-20
+    level = np.log(band + floor)
+    high = level - ndimage.gaussian_filter1d(level, SIGMA, axis=1, mode="nearest")
     spread = 1.4826 * float(np.median(np.abs(high))) + 1e-12
-    return np.clip(high, -_CLIP * spread, _CLIP * spread)  # type: ignore[no-any-return]
+    clipped: FloatArray = np.clip(high, -_CLIP * spread, _CLIP * spread)
+    return clipped
 
 
 def chip_sums(band: FloatArray) -> FloatArray:
     """(FRAME_HOPS offsets, SLOTS * BANDS chips): the whitened band folded over the frame
     period, each chip's summed cells as if the frames started at each hop offset."""
-    white = whiten(band_energy(band))
+    white = whiten(band).reshape(len(band), BANDS, CHIP_BINS).sum(axis=2)
     pad = -len(white) % FRAME_HOPS
     per_band = np.pad(white, ((0, pad), (0, 0))).reshape(-1, FRAME_HOPS, BANDS).sum(axis=0)
     runs = per_band.copy()
@@ -207,15 +205,15 @@ def search(samples: Samples, lay: AudioLayout) -> tuple[AudioCandidate, int]:
 
     First the sound as it is, at the pilot's best offsets; if that fails, every speed of
     the grid over the first `SPEED_WINDOW` seconds, the best few decoded."""
-    logp = power(samples)
-    chips = chip_sums(logp[:, FIRST_BIN : FIRST_BIN + BAND_BINS])
+    spectrogram = power(samples)
+    chips = chip_sums(spectrogram[:, FIRST_BIN : FIRST_BIN + BAND_BINS])
     z = pilot_z(chips, lay)
     first = [(1.0, o, float(z[o]), chips[o]) for o in best_offsets(z, _OFFSETS)]
     best = _best(first, lay)
     decoded = len(first)
     if best.score >= THRESHOLD:
         return best, decoded
-    part = logp[: int(SPEED_WINDOW * RATE / HOP)]
+    part = spectrogram[: int(SPEED_WINDOW * RATE / HOP)]
     ranked: list[tuple[float, float, FloatArray, FloatArray]] = []
     for speed in SPEEDS:
         if speed == 1.0:
