@@ -50,6 +50,7 @@ from fauxlab.provenance.watermark._layout import DEFAULT_KEY
 
 MIN_SECONDS = FRAME_HOPS * HOP / RATE  # one whole frame: 1.536 s
 MAX_RATE = 384_000
+SILENCE = 1e-4  # peak level (full scale 1) under which a sound is taken as silent
 
 Samples = NDArray[np.float32]
 
@@ -140,6 +141,10 @@ def embed_audio(
     """A copy of `samples` ((n,) mono or (channels, n), full scale 1) carrying `payload`
     (0 <= payload < 2**32), at the same rate and length, clipped to [-1, 1]."""
     array = check_sound(samples, sample_rate)
+    if float(np.max(np.abs(array))) < SILENCE:
+        raise InputError(
+            "the sound is silent: a watermark that follows the sound has nothing to ride on"
+        )
     mark = mark_signal(array, sample_rate, payload, key)
     marked = array + (mark if array.ndim == 1 else mark[None, :])
     return np.clip(marked, -1.0, 1.0).astype(np.float32)  # type: ignore[no-any-return]

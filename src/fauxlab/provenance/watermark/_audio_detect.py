@@ -64,6 +64,7 @@ SPEED_WINDOW = 12.0  # seconds searched for a speed: a step's drift over it, abo
 assert _OFFSETS + _SPEED_KEEP * _SPEED_OFFSETS <= HYPOTHESES
 _FLOOR = 1e-4  # power floor, a share of the band's mean: silence says nothing either way
 _CLIP = 1.5  # whitened cells are clipped at this many robust standard deviations
+_NOISE_QUANTILE = 0.1  # the share of a bin's time spent at or under its noise floor
 SIGMA = 3.0  # bins: the width of the local mean whitening takes off
 
 Samples = NDArray[np.float32]
@@ -123,15 +124,23 @@ def unspeed(spectrogram: FloatArray, speed: float) -> FloatArray:
 
 def whiten(band: FloatArray) -> FloatArray:
     """Log power of the band less its local mean across frequency (a Gaussian of `SIGMA`
-    bins), clipped: the spectral envelope and the voice's harmonics, which last longer
-    than a chip, are mostly gone; the chips, which change every 32 ms, stay. Floored
-    relative to the band's mean power: silence says nothing either way."""
+    bins), clipped, and weighted by how far each cell stands above the noise floor.
+
+    The local mean takes off the spectral envelope and the voice's harmonics, which last
+    longer than a chip; the chips, which change every 32 ms, stay. A cell holding sound
+    S over noise N moves by the mark's share S / (S + N) only, so it is weighted by an
+    estimate of that share, 1 - N / (S + N), with N each bin's `_NOISE_QUANTILE` power
+    over time: silence and cells that added noise buries count for nothing."""
     floor = _FLOOR * float(band.mean()) + 1e-20
     level = np.log(band + floor)
     high = level - ndimage.gaussian_filter1d(level, SIGMA, axis=1, mode="nearest")
     spread = 1.4826 * float(np.median(np.abs(high))) + 1e-12
-    clipped: FloatArray = np.clip(high, -_CLIP * spread, _CLIP * spread)
-    return clipped
+    clipped = np.clip(high, -_CLIP * spread, _CLIP * spread)
+    # noise power is exponential in each cell: its mean is its 10% quantile / 0.105
+    noise = np.quantile(band, _NOISE_QUANTILE, axis=0)[None, :] / -np.log1p(-_NOISE_QUANTILE)
+    local = ndimage.gaussian_filter(band, (2.0, SIGMA), mode="nearest") + floor
+    share: FloatArray = np.clip(1.0 - noise / local, 0.0, 1.0) * clipped
+    return share
 
 
 def chip_sums(band: FloatArray) -> FloatArray:
