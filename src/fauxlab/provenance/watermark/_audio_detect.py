@@ -79,8 +79,9 @@ def window() -> FloatArray:
 
 
 def hops(length: int) -> int:
-    """Spectrogram columns of a sound `length` samples long (the last half-covered)."""
-    return length // HOP + 1
+    """Spectrogram columns that cover every sample of a sound `length` samples long
+    twice (the windows overlap by half), so the inverse gives every sample back."""
+    return (length - 1) // HOP + 2
 
 
 def stft(samples: NDArray[np.floating[Any]], count: int | None = None) -> NDArray[np.complex128]:
