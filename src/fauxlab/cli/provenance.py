@@ -79,12 +79,14 @@ def _render(report: VerifyReport) -> None:
     mark, creds, found = report.watermark, report.credentials, report.ledger
     verdict = "[bold green]sealed by fauxlab[/]" if report.sealed_by_fauxlab else "no fauxlab seal"
     stdout.print(f"[bold]{report.path}[/] ({report.kind}): {verdict}", highlight=False)
-    if mark is not None:
-        state = f"found, id {mark.payload}" if mark.found else "not found"
-        undone = f", after undoing {_and(mark.undone)}" if mark.undone else ""
+    for label, reading in (("watermark", mark), ("sound mark", report.sound_watermark)):
+        if reading is None:
+            continue
+        state = f"found, id {reading.payload}" if reading.found else "not found"
+        undone = f", after undoing {_and(reading.undone)}" if reading.undone else ""
         stdout.print(
-            f"  watermark    {state} (score {mark.score:.1f}, threshold {mark.threshold:.1f})"
-            f"{undone}",
+            f"  {label:<12} {state} (score {reading.score:.1f}, "
+            f"threshold {reading.threshold:.1f}){undone}",
             highlight=False,
         )
     if creds is not None:

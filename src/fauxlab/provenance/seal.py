@@ -43,6 +43,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 VIDEO_SUFFIXES = (".mp4",)
 AUDIO_SUFFIXES = (".wav", ".mp3")  # the sound formats C2PA signs that fauxlab writes
 MP3_BITRATE = 192_000  # a sealed MP3 is a copy to keep, not a low-rate repost
+SOUND_TRACK_BITRATE = 160_000  # AAC for a video's marked sound: transparent for speech
 Kind = Literal["image", "video", "audio"]
 
 
@@ -221,13 +222,17 @@ def seal_video(
     title: str | None = None,
     provenance: Provenance | None = None,
 ) -> SealedMedia:
-    """Encode `frames` to `out` (H.264 mp4, with `audio_from`'s sound) sealed as above."""
+    """Encode `frames` to `out` (H.264 mp4, with `audio_from`'s sound) sealed as above.
+
+    The sound carries the same watermark id as the pictures where it can (see
+    `_marked_sound`), so a sound track cut out of the video is still recognised."""
     _check_output(out, VIDEO_SUFFIXES)
     session = _Session(out, provenance)
     try:
         watermark_id = session.ledger.new_watermark_id()
         unsigned = session.scratch / "unsigned.mp4"
-        with VideoWriter(unsigned, fps, audio_from=audio_from) as writer:
+        sound = _marked_sound(audio_from, session.scratch, watermark_id)
+        with VideoWriter(unsigned, fps, audio_from=sound) as writer:
             for image, time in _marked(frames, watermark_id):
                 writer.write(image, time)
         request = _Request(out, model, sources, title)
@@ -259,6 +264,22 @@ def seal_audio(
         return _sign_hash_record(session, unsigned, request, "audio", watermark_id)
     finally:
         session.close()
+
+
+def _marked_sound(source: Path | None, scratch: Path, watermark_id: int) -> Path | None:
+    """`source`'s sound marked with `watermark_id`, as an AAC .m4a for the video writer to
+    copy in; `source` itself where its sound cannot carry a mark (none, silent, under
+    1.5 s). One AAC generation is the price: the writer copied AAC untouched before."""
+    if source is None or read_audio(source) is None:
+        return source
+    sound = read_sound(source)
+    try:
+        marked = watermark.embed_audio(sound.channels, sound.sample_rate, watermark_id)
+    except InputError:  # silent or too short: keep the sound as it was
+        return source
+    target = scratch / "sound.m4a"
+    write_audio(target, marked, sound.sample_rate, SOUND_TRACK_BITRATE)
+    return target
 
 
 def _marked(frames: Iterable[Frame], watermark_id: int) -> Iterable[tuple[RGBImage, float]]:
