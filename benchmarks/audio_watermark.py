@@ -256,6 +256,7 @@ def run_null(args: argparse.Namespace) -> None:
     found = 0
     scores: list[float] = []
     hashes: list[str] = []
+    counted = {"speech": 0, "video": 0}
     for path in [*speech, *videos]:
         heard = read_audio(path)
         if heard is None or heard.duration < 1.6:
@@ -263,12 +264,14 @@ def run_null(args: argparse.Namespace) -> None:
         reading = extract_audio(heard.samples, heard.sample_rate)
         found += int(reading.found)
         scores.append(reading.score)
+        counted["video" if path.suffix == ".mp4" else "speech"] += 1
         if float(np.max(np.abs(heard.samples))) >= 1e-4:  # silence hashes alike, and is refused
             hashes.append(fingerprint(heard.samples, heard.sample_rate))
     threshold = extract_audio(np.zeros(32_000, np.float32) + 1e-3, 16_000).threshold
     print(
-        f"\nNull: {len(scores)} unmarked real recordings ({len(speech)} speech files, "
-        f"{len(videos)} video sound tracks; those under 1.6 s skipped): {found} found "
+        f"\nNull: {len(scores)} unmarked real recordings read ({counted['speech']} of "
+        f"{len(speech)} speech files, those under 1.6 s skipped; the sound tracks of "
+        f"{counted['video']} of {len(videos)} videos, the others have none): {found} found "
         f"(false positives); score median {statistics.median(scores):.2f}, "
         f"max {max(scores):.2f}, threshold {threshold:.2f}"
     )

@@ -10,7 +10,8 @@ a cut, so the pilot is correlated at all `FRAME_HOPS` offsets of the folded fram
 circular search, one hop apart); the best few are decoded. A speed change (0.9x to 1.1x,
 pitch and tempo together, as a resampled file played at the wrong rate) stretches time
 and frequency alike; if the sound as it is fails, a grid of speeds is undone on the
-spectrogram (a bilinear resample of its two axes) and the pilot ranks them.
+whitened spectrogram (a bilinear resample of its two axes) and the pilot ranks them; the
+best few are whitened again after the warp, exactly, and decoded.
 
 Detection statistic and threshold
 ---------------------------------
@@ -62,6 +63,10 @@ _SPEED_KEEP = 6  # speeds decoded, best pilot first
 _SPEED_OFFSETS = 2  # offsets decoded per speed kept
 SPEED_WINDOW = 12.0  # seconds searched for a speed: a step's drift over it, about a chip
 assert _OFFSETS + _SPEED_KEEP * _SPEED_OFFSETS <= HYPOTHESES
+_SPAN = (  # bins any speed of the grid pulls into the band
+    int(FIRST_BIN * SPEEDS[0]) - 2,
+    min(N_FFT // 2 + 1, math.ceil((FIRST_BIN + BAND_BINS) * SPEEDS[-1]) + 2),
+)
 _FLOOR = 1e-4  # power floor, a share of the band's mean: silence says nothing either way
 _CLIP = 1.5  # whitened cells are clipped at this many robust standard deviations
 _NOISE_QUANTILE = 0.1  # the share of a bin's time spent at or under its noise floor
@@ -110,17 +115,30 @@ def power(samples: Samples) -> FloatArray:
     return spectrum * spectrum
 
 
-def unspeed(spectrogram: FloatArray, speed: float) -> FloatArray:
-    """The band of a power spectrogram of a sound played `speed` times fast, as it was before:
-    time stretched back by `speed`, frequencies pulled down by it."""
+def unspeed(spectrogram: FloatArray, speed: float, first: int = 0) -> FloatArray:
+    """The band of a spectrogram (its column 0 is bin `first`) of a sound played `speed`
+    times fast, as it was before: time stretched back by `speed`, frequencies pulled down
+    by it."""
     count = int(len(spectrogram) * speed)
     t = np.arange(count, dtype=np.float64) / speed
-    f = (FIRST_BIN + np.arange(BAND_BINS, dtype=np.float64)) * speed
-    grid_t, grid_f = np.meshgrid(t, f, indexing="ij")
-    warped: FloatArray = ndimage.map_coordinates(
-        spectrogram, [grid_t, grid_f], order=1, mode="nearest"
-    )
-    return warped
+    f = (FIRST_BIN + np.arange(BAND_BINS, dtype=np.float64)) * speed - first
+    return _lerp(_lerp(spectrogram, f, axis=1), t, axis=0)
+
+
+def _lerp(values: FloatArray, at: FloatArray, axis: int) -> FloatArray:
+    """`values` linearly interpolated at fractional positions `at` along `axis`, held
+    at the edges: the bilinear warp done one axis at a time, as two gathers."""
+    last = values.shape[axis] - 1
+    clamped = np.clip(at, 0.0, float(last))
+    low = np.minimum(np.floor(clamped).astype(np.intp), max(last - 1, 0))
+    weight = clamped - low
+    shape = [1, 1]
+    shape[axis] = len(at)
+    weight = weight.reshape(shape)
+    below = np.take(values, low, axis=axis)
+    above = np.take(values, np.minimum(low + 1, last), axis=axis)
+    mixed: FloatArray = below * (1.0 - weight) + above * weight
+    return mixed
 
 
 def whiten(band: FloatArray) -> FloatArray:
@@ -147,7 +165,12 @@ def whiten(band: FloatArray) -> FloatArray:
 def chip_sums(band: FloatArray) -> FloatArray:
     """(FRAME_HOPS offsets, SLOTS * BANDS chips): the whitened band folded over the frame
     period, each chip's summed cells as if the frames started at each hop offset."""
-    white = whiten(band).reshape(len(band), BANDS, CHIP_BINS).sum(axis=2)
+    return fold(whiten(band))
+
+
+def fold(white: FloatArray) -> FloatArray:
+    """`chip_sums` of a band already whitened."""
+    white = white.reshape(len(white), BANDS, CHIP_BINS).sum(axis=2)
     pad = -len(white) % FRAME_HOPS
     per_band = np.pad(white, ((0, pad), (0, 0))).reshape(-1, FRAME_HOPS, BANDS).sum(axis=0)
     runs = per_band.copy()
@@ -224,19 +247,20 @@ def search(samples: Samples, lay: AudioLayout) -> tuple[AudioCandidate, int]:
     if best.score >= THRESHOLD:
         return best, decoded
     part = spectrogram[: int(SPEED_WINDOW * RATE / HOP)]
-    ranked: list[tuple[float, float, FloatArray, FloatArray]] = []
-    for speed in SPEEDS:
-        if speed == 1.0:
-            continue
+    white = whiten(part[:, _SPAN[0] : _SPAN[1]])  # once: warped below, not redone per speed
+    ranked = sorted(
+        (s for s in SPEEDS if s != 1.0),
+        key=lambda s: float(pilot_z(fold(unspeed(white, s, _SPAN[0])), lay).max()),
+        reverse=True,
+    )
+    later = []
+    for speed in ranked[:_SPEED_KEEP]:  # the best, exactly: whitened after the warp
         speed_chips = chip_sums(unspeed(part, speed))
         speed_z = pilot_z(speed_chips, lay)
-        ranked.append((float(speed_z.max()), speed, speed_z, speed_chips))
-    ranked.sort(key=lambda item: item[0], reverse=True)
-    later = [
-        (speed, o, float(speed_z[o]), speed_chips[o])
-        for _, speed, speed_z, speed_chips in ranked[:_SPEED_KEEP]
-        for o in best_offsets(speed_z, _SPEED_OFFSETS)
-    ]
+        later += [
+            (speed, o, float(speed_z[o]), speed_chips[o])
+            for o in best_offsets(speed_z, _SPEED_OFFSETS)
+        ]
     if later:
         found = _best(later, lay)
         decoded += len(later)
