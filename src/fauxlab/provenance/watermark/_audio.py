@@ -4,12 +4,13 @@
     reading = extract_audio(marked, rate)          # AudioWatermarkReading
 
 The mark is made at 16 kHz, where the layout lives (`_audio_layout`): each spectrogram
-cell of the 500-3500 Hz band is scaled by ±`MARK_DB` dB, the sign its chip's. Scaling the
+cell of the 500-7000 Hz band is scaled by ±`MARK_DB` dB, the sign its chip's. Scaling the
 sound's own magnitude keeps the mark under the sound everywhere: louder where the speech
-is loud, nothing in silence, a fixed fraction (about -23 dB) of the band's energy in
-every cell, under the masking threshold a sound sets in its own critical band. The
+is loud, nothing in silence, a fixed fraction of each cell's energy (the change is 19 dB
+under the cell), under the masking threshold a sound sets in its own critical band. The
 difference this makes is computed at 16 kHz, brought to the sound's own rate and added
-to every channel, so what lies above 8 kHz and outside the band is untouched.
+to every channel (the same in each: computed on their mix), so what lies outside the
+band is untouched.
 """
 
 from __future__ import annotations
@@ -184,6 +185,14 @@ def snr_db(original: NDArray[np.floating[Any]], marked: NDArray[np.floating[Any]
     return math.inf if noise == 0 else 10 * math.log10(max(power, 1e-30) / noise)
 
 
+def read_sound_file(path: Path, *, key: int = DEFAULT_KEY) -> AudioWatermarkReading:
+    """Read the mark of a sound file (or a video's sound track), mixed down to 16 kHz."""
+    heard = read_audio(path, RATE)
+    if heard is None:
+        raise InputError(f"{path}: has no sound track to read a watermark from")
+    return extract_audio(heard.samples, RATE, key=key)
+
+
 __all__ = [
     "HYPOTHESES",
     "MIN_SECONDS",
@@ -194,11 +203,3 @@ __all__ = [
     "read_sound_file",
     "snr_db",
 ]
-
-
-def read_sound_file(path: Path, *, key: int = DEFAULT_KEY) -> AudioWatermarkReading:
-    """Read the mark of a sound file (or a video's sound track), mixed down to 16 kHz."""
-    heard = read_audio(path, RATE)
-    if heard is None:
-        raise InputError(f"{path}: has no sound track to read a watermark from")
-    return extract_audio(heard.samples, RATE, key=key)
