@@ -166,3 +166,24 @@ def test_cli_refuses_bad_sound(tmp_path: Path, long_speech: Path) -> None:
         "must end in",
     )
     assert not list(tmp_path.glob("*.sealed.*")) and not (tmp_path / "o.flac").exists()
+
+
+def test_detect_names_a_sealed_sound_and_its_unmarked_original(
+    tmp_path: Path, long_speech: Path
+) -> None:
+    from fauxlab.detection import detect_file
+    from fauxlab.detection.detectors.provenance.detector import ProvenanceDetector
+    from fauxlab.detection.evidence import Verdict
+    from fauxlab.provenance.context import Provenance
+    from fauxlab.provenance.seal import ModelInfo, seal_file
+
+    home = tmp_path / "home"
+    provenance = Provenance(home / "ledger.sqlite", home / "identity")
+    sealed = seal_file(long_speech, tmp_path / "v.mp3", ModelInfo("tts"), provenance=provenance)
+    detector = [ProvenanceDetector(provenance)]
+    found = detect_file(sealed.path, detector)
+    assert found.verdict is Verdict.FAKE
+    assert f"invisible watermark (id {sealed.watermark_id})" in found.evidence[0].summary
+    original = detect_file(long_speech, detector)
+    assert original.verdict is not Verdict.FAKE and original.probability is None
+    assert "audio fingerprint distance" in original.evidence[0].summary

@@ -109,5 +109,6 @@ class ProvenanceDetector:
         self.provenance = provenance or Provenance.default()
 
     def examine(self, media: AnalysedMedia) -> Evidence:
-        pixels = None if media.is_video else media.images.get(0)  # a still: decoded once
+        still = not (media.is_video or media.is_audio)
+        pixels = media.images.get(0) if still else None  # a still: decoded once
         return evidence_from(verify_file(media.path, self.provenance, pixels))
