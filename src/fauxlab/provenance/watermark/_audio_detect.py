@@ -3,9 +3,10 @@ decode, decide.
 
 What the decoder searches
 -------------------------
-The sound is whitened (log power, less its local mean over about a chip, clipped) and
-folded: every frame of the mark is the same, so summing the map over the frame period
-adds the mark up while the speech averages out. Where the frames start is unknown after
+The sound is whitened (log power less its local mean across frequency, clipped, each cell
+weighted by its share above the noise floor; see `whiten`) and folded: every frame of the
+mark is the same, so summing the map over the frame period adds the mark up while the
+speech averages out. Where the frames start is unknown after
 a cut, so the pilot is correlated at all `FRAME_HOPS` offsets of the folded frame (a
 circular search, one hop apart); the best few are decoded. A speed change (0.9x to 1.1x,
 pitch and tempo together, as a resampled file played at the wrong rate) stretches time
