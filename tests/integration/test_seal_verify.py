@@ -19,7 +19,8 @@ from fauxlab.demo.provenance_part import edit_signed_jpeg
 from fauxlab.demo.samples import astronaut
 from fauxlab.errors import OutputExistsError
 from fauxlab.fileio import sha256_file
-from fauxlab.media import probe_video, read_image, write_image
+from fauxlab.media import probe_video, read_audio, read_image, write_image
+from fauxlab.media.audio_writer import write_audio
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.ledger import Ledger
 from fauxlab.provenance.seal import ModelInfo, seal_file, seal_image
@@ -141,6 +142,19 @@ def test_sealed_video_keeps_audio_and_survives_reencoding(
     assert report.credentials is not None and report.credentials.signed_by_us
     creds_claim = report.credentials.claim
     assert creds_claim is not None and creds_claim.ingredients[0].sha256 == before
+    sound_mark = report.sound_watermark  # the sound carries the same id as the pictures
+    assert sound_mark is not None and sound_mark.payload == sealed.watermark_id
+    unsealed_sound = verify_file(video_with_audio, provenance).sound_watermark
+    assert unsealed_sound is not None and not unsealed_sound.found
+
+    heard = read_audio(sealed.path)  # the sound track alone, cut out and re-encoded
+    assert heard is not None
+    track = tmp_path / "track.mp3"
+    write_audio(track, heard.samples, heard.sample_rate, 64_000)
+    from_track = verify_file(track, provenance)
+    assert from_track.watermark is not None and from_track.watermark.payload == sealed.watermark_id
+    assert from_track.ledger.status == "watermark" and from_track.ledger.entry is not None
+    assert from_track.ledger.entry.index == sealed.entry_index
 
     import av
 

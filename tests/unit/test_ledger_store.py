@@ -97,7 +97,8 @@ def test_created_and_unicode_file_names(ledger: Ledger) -> None:
         {"pdq": ["0" * 63]},
         {"pdq": ["0" * 64, "1" * 64]},  # an image has one hash
         {"kind": "video", "pdq": ["0" * 64] * 257},
-        {"kind": "audio"},
+        {"kind": "text"},
+        {"kind": "audio", "pdq": ["0" * 64, "1" * 64]},  # a sound has one fingerprint
         {"watermark_id": -1},
         {"watermark_id": 1 << 32},
         {"sources": ["nothex"]},

@@ -19,7 +19,7 @@ from fauxlab.provenance.keys import (
     trusted_ledger_keys,
 )
 from fauxlab.provenance.ledger import Ledger, verify_export
-from fauxlab.provenance.seal import IMAGE_SUFFIXES, ModelInfo, seal_file
+from fauxlab.provenance.seal import AUDIO_SUFFIXES, IMAGE_SUFFIXES, ModelInfo, seal_file
 from fauxlab.provenance.verify import VerifyReport, verify_file
 
 LEDGER_HELP = "Ledger file (default: FAUXLAB_LEDGER, else ~/.config/fauxlab/ledger.sqlite)."
@@ -27,7 +27,7 @@ ledger_app = typer.Typer(help="Audit the transparency ledger.", no_args_is_help=
 
 
 def seal(
-    path: Path = typer.Argument(..., help="An image or video made by some generator."),
+    path: Path = typer.Argument(..., help="An image, video or sound made by some generator."),
     generator: str = typer.Option(..., help="The software that made it, e.g. 'sdxl'."),
     model: str = typer.Option("", help="Model name (default: the generator's name)."),
     weights: Path | None = typer.Option(None, help="The model's weights file, to record its hash."),
@@ -58,9 +58,13 @@ def seal(
 
 
 def _sealed_path(path: Path) -> Path:
-    """NAME.sealed.EXT beside the input: images keep a format C2PA can carry, video is mp4."""
-    if media_kind(path) is MediaKind.VIDEO:
+    """NAME.sealed.EXT beside the input: images and sounds keep a format C2PA can carry
+    (else PNG, WAV), video is mp4."""
+    kind = media_kind(path)
+    if kind is MediaKind.VIDEO:
         suffix = ".mp4"
+    elif kind is MediaKind.AUDIO:
+        suffix = path.suffix.lower() if path.suffix.lower() in AUDIO_SUFFIXES else ".wav"
     else:
         suffix = path.suffix.lower() if path.suffix.lower() in IMAGE_SUFFIXES else ".png"
     return path.with_name(f"{path.stem}.sealed{suffix}")
@@ -75,12 +79,14 @@ def _render(report: VerifyReport) -> None:
     mark, creds, found = report.watermark, report.credentials, report.ledger
     verdict = "[bold green]sealed by fauxlab[/]" if report.sealed_by_fauxlab else "no fauxlab seal"
     stdout.print(f"[bold]{report.path}[/] ({report.kind}): {verdict}", highlight=False)
-    if mark is not None:
-        state = f"found, id {mark.payload}" if mark.found else "not found"
-        undone = f", after undoing {_and(mark.undone)}" if mark.undone else ""
+    for label, reading in (("watermark", mark), ("sound mark", report.sound_watermark)):
+        if reading is None:
+            continue
+        state = f"found, id {reading.payload}" if reading.found else "not found"
+        undone = f", after undoing {_and(reading.undone)}" if reading.undone else ""
         stdout.print(
-            f"  watermark    {state} (score {mark.score:.1f}, threshold {mark.threshold:.1f})"
-            f"{undone}",
+            f"  {label:<12} {state} (score {reading.score:.1f}, "
+            f"threshold {reading.threshold:.1f}){undone}",
             highlight=False,
         )
     if creds is not None:
@@ -94,8 +100,8 @@ def _render(report: VerifyReport) -> None:
     ledger_text = {
         "exact": "exact match (same bytes)",
         "watermark": "matched by watermark id",
-        "near": f"near match, PDQ distance {found.distance}"
-        + (f" ({found.variant})" if found.variant else ""),
+        "near": f"near match, {'fingerprint' if report.kind == 'audio' else 'PDQ'} "
+        f"distance {found.distance}" + (f" ({found.variant})" if found.variant else ""),
         "none": "not recorded",
         "no-ledger": "no ledger here",
     }[found.status]
@@ -108,7 +114,7 @@ def _render(report: VerifyReport) -> None:
 
 
 def verify(
-    inputs: list[Path] = typer.Argument(..., help="Images, videos or folders."),
+    inputs: list[Path] = typer.Argument(..., help="Images, videos, sounds or folders."),
     ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the reports as JSON."),
 ) -> None:
@@ -117,9 +123,9 @@ def verify(
     Exits 1 if any file carries a broken (tampered) C2PA manifest or fails its proof.
     """
     provenance = Provenance.default(ledger)
-    files = expand_inputs(inputs)
+    files = expand_inputs(inputs, audio=True)
     if not files:
-        raise InputError("no image or video found in the given inputs")
+        raise InputError("no image, video or sound found in the given inputs")
     reports = []
     with progress_bar() as bar:
         task = bar.add_task("verifying", total=len(files))

@@ -17,7 +17,12 @@ import av.error
 import numpy as np
 from numpy.typing import NDArray
 
-from fauxlab.errors import CorruptMediaError, MediaTooLargeError, UnsupportedFormatError
+from fauxlab.errors import (
+    CorruptMediaError,
+    InputError,
+    MediaTooLargeError,
+    UnsupportedFormatError,
+)
 from fauxlab.media.video import open_container
 
 DEFAULT_SAMPLE_RATE = 16_000  # speech lives below 8 kHz; a quarter of CD rate keeps it small
@@ -174,4 +179,53 @@ def band_rms(
             power = 2.0 * spectrum[:, keep].sum(axis=1) / size**2
         values[lo : lo + _BLOCK] = np.sqrt(power)
     out[inside] = values
+    return out
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A sound track as it is: every channel, at the file's own rate (what a sealed copy
+    must keep; `read_audio` mixes down for listening evidence instead)."""
+
+    channels: NDArray[np.float32]  # (channels, n), full scale 1
+    sample_rate: int
+
+    @property
+    def duration(self) -> float:
+        return self.channels.shape[1] / self.sample_rate
+
+
+def read_sound(path: Path, max_seconds: float = MAX_AUDIO_SECONDS) -> Sound:
+    """The first sound track of `path` with all its channels at its own rate. Raises
+    `InputError` when the file has no sound, as `read_audio` does for the rest."""
+    with _open(path) as container:
+        if not container.streams.audio:
+            raise InputError(f"{path}: has no sound track")
+        stream = container.streams.audio[0]
+        rate = int(stream.rate or stream.codec_context.sample_rate or 0)
+        channels = int(stream.codec_context.channels or 0)
+    if rate <= 0 or channels <= 0:
+        raise CorruptMediaError(f"{path}: the sound track states no sample rate or channels")
+    mixed = read_audio(path, rate, max_seconds)
+    if mixed is None:  # pragma: no cover - checked above
+        raise InputError(f"{path}: has no sound track")
+    if channels == 1:
+        return Sound(mixed.samples[None, :], rate)
+    return Sound(_planar(path, rate, channels, len(mixed.samples)), rate)
+
+
+def _planar(path: Path, rate: int, channels: int, length: int) -> NDArray[np.float32]:
+    """All channels as (channels, length) float32 at `rate` (decoded a second time: the
+    first pass, `read_audio`, did every check)."""
+    with _open(path) as container:
+        stream = container.streams.audio[0]
+        layout = stream.layout.name
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+        parts: list[NDArray[np.float32]] = []
+        for frame in container.decode(stream):
+            parts.extend(np.asarray(o.to_ndarray(), np.float32) for o in resampler.resample(frame))
+        parts.extend(np.asarray(o.to_ndarray(), np.float32) for o in resampler.resample(None))
+    planar = np.concatenate(parts, axis=1) if parts else np.zeros((channels, 0), np.float32)
+    out = np.zeros((planar.shape[0], length), np.float32)
+    out[:, : min(length, planar.shape[1])] = planar[:, :length]
     return out

@@ -1,8 +1,10 @@
 """`seal`: the one way fauxlab writes synthetic media. Watermark, C2PA, ledger, in order.
 
-1. the pixels get an invisible watermark carrying a fresh ledger watermark id;
+1. the pixels (or the sound) get an invisible watermark carrying a fresh ledger
+   watermark id;
 2. the file gets a signed C2PA manifest saying a trained model made it;
-3. the final bytes are hashed (SHA-256 and PDQ) and appended to the ledger.
+3. the final bytes are hashed (SHA-256, and PDQ for pictures or the audio fingerprint for
+   sound) and appended to the ledger.
 Everything is built in a private temporary folder beside the output. The output appears
 (by hard link, which never replaces an existing file) only when it is complete, and the
 ledger entry is appended only after that, so no entry ever points to a missing or unsealed
@@ -26,8 +28,11 @@ from fauxlab.fileio import sha256_file
 from fauxlab.media import Frame, MediaKind, VideoWriter, media_kind, probe_video, read_image
 from fauxlab.media import iter_frames as _iter_frames
 from fauxlab.media import write_image as _write_image
+from fauxlab.media.audio import Sound, read_audio, read_sound
+from fauxlab.media.audio_writer import write_audio
 from fauxlab.media.images import RGBImage
 from fauxlab.provenance import watermark
+from fauxlab.provenance.audio_hash import fingerprint
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.credentials import Claim, Ingredient, sign
 from fauxlab.provenance.ledger import EntryData, GeneratorInfo, Ledger, LedgerKeyError
@@ -36,6 +41,10 @@ from fauxlab.provenance.signing import SigningIdentity
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 VIDEO_SUFFIXES = (".mp4",)
+AUDIO_SUFFIXES = (".wav", ".mp3")  # the sound formats C2PA signs that fauxlab writes
+MP3_BITRATE = 192_000  # a sealed MP3 is a copy to keep, not a low-rate repost
+SOUND_TRACK_BITRATE = 160_000  # AAC for a video's marked sound: transparent for speech
+Kind = Literal["image", "video", "audio"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ class ModelInfo:
 @dataclass(frozen=True)
 class SealedMedia:
     path: Path
-    kind: Literal["image", "video"]
+    kind: Kind
     sha256: str
     watermark_id: int
     entry_index: int
@@ -149,7 +158,7 @@ def _sign_hash_record(
     session: _Session,
     unsigned: Path,
     request: _Request,
-    kind: Literal["image", "video"],
+    kind: Kind,
     watermark_id: int,
 ) -> SealedMedia:
     """Steps 2 and 3, the same for stills and video: sign, hash the final bytes, record."""
@@ -160,6 +169,11 @@ def _sign_hash_record(
     digest = sha256_file(signed)
     if kind == "image":
         pdq: tuple[str, ...] = (pdq_hex(read_image(signed)),)
+    elif kind == "audio":  # the audio fingerprint, stored and searched like a PDQ hash
+        heard = read_audio(signed)
+        if heard is None:  # pragma: no cover - we just wrote its sound
+            raise InputError(f"{signed}: the sealed sound has no sound track")
+        pdq = (fingerprint(heard.samples, heard.sample_rate),)
     else:
         pdq = tuple(h.hex for h in video_pdq(signed))
     entry = EntryData(
@@ -208,19 +222,64 @@ def seal_video(
     title: str | None = None,
     provenance: Provenance | None = None,
 ) -> SealedMedia:
-    """Encode `frames` to `out` (H.264 mp4, with `audio_from`'s sound) sealed as above."""
+    """Encode `frames` to `out` (H.264 mp4, with `audio_from`'s sound) sealed as above.
+
+    The sound carries the same watermark id as the pictures where it can (see
+    `_marked_sound`), so a sound track cut out of the video is still recognised."""
     _check_output(out, VIDEO_SUFFIXES)
     session = _Session(out, provenance)
     try:
         watermark_id = session.ledger.new_watermark_id()
         unsigned = session.scratch / "unsigned.mp4"
-        with VideoWriter(unsigned, fps, audio_from=audio_from) as writer:
+        sound = _marked_sound(audio_from, session.scratch, watermark_id)
+        with VideoWriter(unsigned, fps, audio_from=sound) as writer:
             for image, time in _marked(frames, watermark_id):
                 writer.write(image, time)
         request = _Request(out, model, sources, title)
         return _sign_hash_record(session, unsigned, request, "video", watermark_id)
     finally:
         session.close()
+
+
+def seal_audio(
+    sound: Sound,
+    out: Path,
+    model: ModelInfo,
+    sources: Sequence[Path] = (),
+    *,
+    title: str | None = None,
+    provenance: Provenance | None = None,
+) -> SealedMedia:
+    """Write `sound` to `out` (WAV, or MP3 at 192 kbit/s) watermarked, signed and recorded.
+    Every channel keeps its rate; the mark is the same in each (see `watermark`)."""
+    _check_output(out, AUDIO_SUFFIXES)
+    session = _Session(out, provenance)
+    try:
+        watermark_id = session.ledger.new_watermark_id()
+        unsigned = session.scratch / f"unsigned{out.suffix.lower()}"
+        marked = watermark.embed_audio(sound.channels, sound.sample_rate, watermark_id)
+        bitrate = MP3_BITRATE if out.suffix.lower() == ".mp3" else None
+        write_audio(unsigned, marked, sound.sample_rate, bitrate)
+        request = _Request(out, model, sources, title)
+        return _sign_hash_record(session, unsigned, request, "audio", watermark_id)
+    finally:
+        session.close()
+
+
+def _marked_sound(source: Path | None, scratch: Path, watermark_id: int) -> Path | None:
+    """`source`'s sound marked with `watermark_id`, as an AAC .m4a for the video writer to
+    copy in; `source` itself where its sound cannot carry a mark (none, silent, under
+    1.5 s). One AAC generation is the price: the writer copied AAC untouched before."""
+    if source is None or read_audio(source) is None:
+        return source
+    sound = read_sound(source)
+    try:
+        marked = watermark.embed_audio(sound.channels, sound.sample_rate, watermark_id)
+    except InputError:  # silent or too short: keep the sound as it was
+        return source
+    target = scratch / "sound.m4a"
+    write_audio(target, marked, sound.sample_rate, SOUND_TRACK_BITRATE)
+    return target
 
 
 def _marked(frames: Iterable[Frame], watermark_id: int) -> Iterable[tuple[RGBImage, float]]:
@@ -245,13 +304,18 @@ def seal_file(
     title: str | None = None,
     provenance: Provenance | None = None,
 ) -> SealedMedia:
-    """Seal media made elsewhere: an image or video file in, a sealed copy at `out`.
+    """Seal media made elsewhere: an image, video or sound file in, a sealed copy at `out`.
 
     The input itself is recorded as the first ingredient, so the sealed copy points
     back to the exact bytes it came from.
     """
     ingredients = [path, *sources]
-    if media_kind(path) is MediaKind.IMAGE:
+    kind = media_kind(path)
+    if kind is MediaKind.AUDIO:
+        return seal_audio(
+            read_sound(path), out, model, ingredients, title=title, provenance=provenance
+        )
+    if kind is MediaKind.IMAGE:
         return seal_image(
             read_image(path), out, model, ingredients, title=title, provenance=provenance
         )

@@ -12,9 +12,11 @@ from typing import Any, Literal
 
 from fauxlab.errors import FauxlabError
 from fauxlab.fileio import sha256_file
-from fauxlab.media import MediaKind, media_kind, read_image
+from fauxlab.media import MediaKind, media_kind, read_audio, read_image
 from fauxlab.media.images import RGBImage
 from fauxlab.provenance import watermark
+from fauxlab.provenance.audio_hash import NEAR_DISTANCE as AUDIO_NEAR_DISTANCE
+from fauxlab.provenance.audio_hash import fingerprint
 from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.credentials import CredentialReport, read
 from fauxlab.provenance.ledger import (
@@ -25,9 +27,11 @@ from fauxlab.provenance.ledger import (
 )
 from fauxlab.provenance.phash import hamming, image_lookups, video_lookups
 from fauxlab.provenance.signing import SigningIdentity
+from fauxlab.provenance.watermark import AudioWatermarkReading
 
 NEAR_DISTANCE = 31  # PDQ's near-duplicate threshold, of 256 bits
 LedgerStatus = Literal["exact", "watermark", "near", "none", "no-ledger"]
+Reading = watermark.WatermarkReading | AudioWatermarkReading
 
 
 @dataclass(frozen=True)
@@ -57,16 +61,18 @@ class VerifyReport:
     path: Path
     kind: str
     sha256: str
-    watermark: watermark.WatermarkReading | None
+    watermark: Reading | None
     credentials: CredentialReport | None
     ledger: LedgerFinding
     problems: tuple[str, ...] = ()
+    sound_watermark: AudioWatermarkReading | None = None  # a video's sound track
 
     @property
     def sealed_by_fauxlab(self) -> bool:
         """Any one of our marks is evidence enough: each is hard to forge by chance."""
         return bool(
             (self.watermark and self.watermark.found)
+            or (self.sound_watermark and self.sound_watermark.found)
             or (self.credentials and self.credentials.signed_by_us)
             or self.ledger.status in ("exact", "watermark")
         )
@@ -80,27 +86,31 @@ class VerifyReport:
         return broken_manifest or self.ledger.proof_verified is False
 
     def to_dict(self) -> dict[str, Any]:
-        mark = self.watermark
         return {
             "path": str(self.path),
             "kind": self.kind,
             "sha256": self.sha256,
             "sealed_by_fauxlab": self.sealed_by_fauxlab,
             "tampered": self.tampered,
-            "watermark": None
-            if mark is None
-            else {
-                "found": mark.found,
-                "payload": mark.payload,
-                "confidence": mark.confidence,
-                "score": round(mark.score, 3),
-                "threshold": round(mark.threshold, 3),
-                "edits_undone": list(mark.undone),
-            },
+            "watermark": _mark_dict(self.watermark),
+            "sound_watermark": _mark_dict(self.sound_watermark),
             "credentials": self.credentials.to_dict() if self.credentials else None,
             "ledger": self.ledger.to_dict(),
             "problems": list(self.problems),
         }
+
+
+def _mark_dict(mark: Reading | None) -> dict[str, Any] | None:
+    if mark is None:
+        return None
+    return {
+        "found": mark.found,
+        "payload": mark.payload,
+        "confidence": mark.confidence,
+        "score": round(mark.score, 3),
+        "threshold": round(mark.threshold, 3),
+        "edits_undone": list(mark.undone),
+    }
 
 
 def _identity(provenance: Provenance) -> SigningIdentity | None:
@@ -108,11 +118,11 @@ def _identity(provenance: Provenance) -> SigningIdentity | None:
     return SigningIdentity.load_existing(provenance.identity_dir)
 
 
-def _read_watermark(
-    path: Path, kind: MediaKind, image: RGBImage | None
-) -> watermark.WatermarkReading:
+def _read_watermark(path: Path, kind: MediaKind, image: RGBImage | None) -> Reading:
     if kind is MediaKind.IMAGE:
         return watermark.extract(read_image(path) if image is None else image)
+    if kind is MediaKind.AUDIO:
+        return watermark.read_sound_file(path)
     return watermark.read_video(path)
 
 
@@ -122,8 +132,11 @@ Lookups = list[tuple[str, str]]  # (how the copy was edited, PDQ hex)
 def _hashes(path: Path, kind: MediaKind, image: RGBImage | None) -> Lookups:
     if kind is MediaKind.IMAGE:
         return image_lookups(read_image(path) if image is None else image)
-    if kind is MediaKind.AUDIO:  # PDQ hashes pictures; a sound file is found by its bytes
-        return []
+    if kind is MediaKind.AUDIO:  # the audio fingerprint, in the PDQ index (see audio_hash)
+        heard = read_audio(path)
+        return (
+            [] if heard is None else [("as heard", fingerprint(heard.samples, heard.sample_rate))]
+        )
     return video_lookups(path)
 
 
@@ -138,17 +151,19 @@ def _variant(entry: LedgerEntry, hashes: Lookups, distance: int) -> str:
 def _find(
     ledger: Ledger,
     digest: str,
-    mark: watermark.WatermarkReading | None,
+    marks: tuple[Reading | None, ...],
     hashes: Lookups,
+    near_distance: int = NEAR_DISTANCE,
 ) -> tuple[LedgerStatus, LedgerEntry | None, int | None, str]:
     exact = ledger.find_sha256(digest)
     if exact:
         return "exact", exact[0], 0, ""
-    if mark is not None and mark.found and mark.payload is not None:
-        by_mark = ledger.find_watermark(mark.payload)
-        if by_mark is not None:
-            return "watermark", by_mark, None, ""
-    near = ledger.find_near([q for _, q in hashes], NEAR_DISTANCE, limit=1) if hashes else []
+    for reading in marks:
+        if reading is not None and reading.found and reading.payload is not None:
+            by_mark = ledger.find_watermark(reading.payload)
+            if by_mark is not None:
+                return "watermark", by_mark, None, ""
+    near = ledger.find_near([q for _, q in hashes], near_distance, limit=1) if hashes else []
     if near:
         entry, distance = near[0].entry, near[0].distance
         return "near", entry, distance, _variant(entry, hashes, distance)
@@ -159,13 +174,14 @@ def _check_ledger(
     provenance: Provenance,
     identity: SigningIdentity | None,
     digest: str,
-    mark: watermark.WatermarkReading | None,
+    marks: tuple[Reading | None, ...],
     hashes: Lookups,
+    near_distance: int = NEAR_DISTANCE,
 ) -> LedgerFinding:
     if not provenance.ledger_path.exists():
         return LedgerFinding("no-ledger")
     with Ledger.open(provenance.ledger_path) as ledger:  # read only: no key, no signing
-        status, entry, distance, variant = _find(ledger, digest, mark, hashes)
+        status, entry, distance, variant = _find(ledger, digest, marks, hashes, near_distance)
         if entry is None:
             return LedgerFinding(status)
         stored = [h for h in ledger.heads() if h.tree_size > entry.index]
@@ -192,18 +208,25 @@ def verify_file(
     digest = sha256_file(path)
     identity = _identity(provenance)
     problems: list[str] = []
-    mark: watermark.WatermarkReading | None = None
-    if kind is MediaKind.AUDIO:
-        problems.append("watermark: fauxlab's watermark is in pixels; a sound file has none")
-    else:
+    mark: Reading | None = None
+    try:
+        mark = _read_watermark(path, kind, image)
+    except FauxlabError as exc:  # e.g. an image too small, or a sound too short, for a mark
+        problems.append(f"watermark: {exc}")
+    sound: AudioWatermarkReading | None = None
+    if kind is MediaKind.VIDEO and read_audio(path) is not None:
         try:
-            mark = _read_watermark(path, kind, image)
-        except FauxlabError as exc:  # e.g. an image too small to carry a mark
-            problems.append(f"watermark: {exc}")
+            sound = watermark.read_sound_file(path)
+        except FauxlabError as exc:  # a sound track too short to carry a mark
+            problems.append(f"sound watermark: {exc}")
     credentials: CredentialReport | None = None
     try:
         credentials = read(path, identity)
     except FauxlabError as exc:  # a format C2PA cannot carry (BMP, AVI, ...)
         problems.append(f"content credentials: {exc}")
-    finding = _check_ledger(provenance, identity, digest, mark, _hashes(path, kind, image))
-    return VerifyReport(path, kind.value, digest, mark, credentials, finding, tuple(problems))
+    near = AUDIO_NEAR_DISTANCE if kind is MediaKind.AUDIO else NEAR_DISTANCE
+    hashes = _hashes(path, kind, image)
+    finding = _check_ledger(provenance, identity, digest, (mark, sound), hashes, near)
+    return VerifyReport(
+        path, kind.value, digest, mark, credentials, finding, tuple(problems), sound
+    )

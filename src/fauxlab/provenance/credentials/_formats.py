@@ -22,8 +22,10 @@ WEBP = MediaFormat("WebP", "image/webp", (".webp",))
 # One ISO BMFF family: a QuickTime-branded file named .mp4 (or the reverse) is common.
 MP4 = MediaFormat("MP4", "video/mp4", (".mp4", ".m4v", ".mov"))
 QUICKTIME = MediaFormat("QuickTime", "video/quicktime", (".mov", ".mp4", ".m4v"))
-FORMATS = (JPEG, PNG, WEBP, MP4, QUICKTIME)
-SUPPORTED = "JPEG, PNG, WebP, MP4/M4V and MOV"
+WAV = MediaFormat("WAV", "audio/wav", (".wav",))
+MP3 = MediaFormat("MP3", "audio/mpeg", (".mp3",))
+FORMATS = (JPEG, PNG, WEBP, MP4, QUICKTIME, WAV, MP3)
+SUPPORTED = "JPEG, PNG, WebP, MP4/M4V, MOV, WAV and MP3"
 
 # ISO BMFF brands of still images (HEIF, AVIF): c2pa reads them, fauxlab does not make them.
 _STILL_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif"})
@@ -51,6 +53,12 @@ def _sniff(head: bytes) -> MediaFormat | str | None:
         if brand in _STILL_BRANDS:
             return "HEIF/AVIF"
         return QUICKTIME if brand == b"qt  " else MP4
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return WAV
+    if head.startswith(b"ID3") or (
+        head[0:1] == b"\xff" and len(head) > 1 and head[1] & 0xE6 == 0xE2
+    ):
+        return MP3  # an ID3 tag, or an MPEG audio layer III frame header
     if head[:4] == b"RIFF":
         return "RIFF (" + head[8:12].decode("latin-1").strip() + ")"
     for signature, name in _OTHER_SIGNATURES:

@@ -20,8 +20,10 @@ from fauxlab.provenance.ledger.errors import InvalidEntryError
 ENTRY_SCHEMA = 1
 """Version of the entry JSON layout, recorded in every entry as "schema"."""
 
-Kind = Literal["image", "video"]
-KINDS: tuple[Kind, ...] = ("image", "video")
+Kind = Literal["image", "video", "audio"]
+KINDS: tuple[Kind, ...] = ("image", "video", "audio")
+"""A sound's entry keeps its 256-bit audio fingerprint (`fauxlab.provenance.audio_hash`) in
+`pdq`: the same size, stored and searched in the same index."""
 MAX_PDQ = 256
 """PDQ hashes per entry at most (a video's sampled frames): ids in the index have 8 bits."""
 WATERMARK_ID_LIMIT = 1 << 32
@@ -164,6 +166,10 @@ class LedgerEntry:
             raise InvalidEntryError(f"at most {MAX_PDQ} PDQ hashes per entry, got {len(self.pdq)}")
         if self.kind == "image" and len(self.pdq) != 1:
             raise InvalidEntryError(f"an image has one PDQ hash, got {len(self.pdq)}")
+        if self.kind == "audio" and len(self.pdq) != 1:
+            raise InvalidEntryError(
+                f"a sound has one audio fingerprint (in pdq), got {len(self.pdq)}"
+            )
         pdq = tuple(hex_digest(h, "a PDQ hash", _PDQ) for h in self.pdq)
         object.__setattr__(self, "pdq", pdq)
         if isinstance(self.sources, str):

@@ -4,6 +4,8 @@
     reading = extract(marked)               # WatermarkReading(found, payload, ...)
     mark_video(src, dst, payload)           # every frame, audio kept
     read_video(dst)                         # pooled over sampled frames
+    embed_audio(samples, rate, payload)     # the same id in a sound (see `_audio`)
+    read_sound_file(path)                   # AudioWatermarkReading
 
 The scheme (chosen by measurement; see BENCHMARKS.md, "Watermark"): spread spectrum on
 luma in a resolution-normalised grid, so resizing costs nothing; a tile of ±1 chips
@@ -16,6 +18,12 @@ the mark's own periodicity (see `_detect`), and says which it undid
 from a Hoeffding + union bound over every hypothesis a reading decodes.
 """
 
+from fauxlab.provenance.watermark._audio import (
+    AudioWatermarkReading,
+    embed_audio,
+    extract_audio,
+    read_sound_file,
+)
 from fauxlab.provenance.watermark._detect import FALSE_POSITIVE_RATE, THRESHOLD
 from fauxlab.provenance.watermark._image import (
     MIN_SIDE,
@@ -38,12 +46,16 @@ __all__ = [
     "MIN_SIDE",
     "PAYLOAD_BITS",
     "THRESHOLD",
+    "AudioWatermarkReading",
     "RGBImage",
     "WatermarkReading",
     "embed",
+    "embed_audio",
     "embed_frames",
     "extract",
+    "extract_audio",
     "extract_frames",
     "mark_video",
+    "read_sound_file",
     "read_video",
 ]

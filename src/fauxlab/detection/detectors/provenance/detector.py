@@ -29,6 +29,9 @@ def _marks(report: VerifyReport) -> list[str]:
     mark, creds, ledger = report.watermark, report.credentials, report.ledger
     if mark is not None and mark.found:
         found.append(f"its invisible watermark (id {mark.payload})")
+    sound = report.sound_watermark
+    if sound is not None and sound.found:
+        found.append(f"the invisible watermark in its sound track (id {sound.payload})")
     if creds is not None and creds.valid and (creds.signed_by_us or creds.ai_generated):
         signer = "fauxlab" if creds.signed_by_us else (creds.issuer or "an unknown signer")
         what = "saying it is AI-generated" if creds.ai_generated else "from fauxlab's generator"
@@ -50,8 +53,9 @@ def _warnings(report: VerifyReport) -> list[str]:
     if ledger.proof_verified is False:
         notes.append("Its ledger entry failed the inclusion proof: the ledger was altered.")
     if ledger.status == "near" and ledger.entry is not None:
+        measure = "audio fingerprint distance" if report.kind == "audio" else "PDQ distance"
         notes.append(
-            f"It looks like ledger entry {ledger.entry.index} (PDQ distance {ledger.distance}) "
+            f"It looks like ledger entry {ledger.entry.index} ({measure} {ledger.distance}) "
             "without carrying its marks: it may be that file's source, or a copy that lost them."
         )
     return notes
@@ -105,5 +109,6 @@ class ProvenanceDetector:
         self.provenance = provenance or Provenance.default()
 
     def examine(self, media: AnalysedMedia) -> Evidence:
-        pixels = None if media.is_video else media.images.get(0)  # a still: decoded once
+        still = not (media.is_video or media.is_audio)
+        pixels = media.images.get(0) if still else None  # a still: decoded once
         return evidence_from(verify_file(media.path, self.provenance, pixels))
