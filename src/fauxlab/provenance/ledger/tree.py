@@ -11,7 +11,6 @@ million entries thus costs two SQL statements instead of a few hundred.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -24,6 +23,7 @@ from fauxlab.provenance.ledger.merkle import (
     node_hash,
     subtree_root_from_perfect,
 )
+from fauxlab.provenance.ledger.storage import Database
 
 T = TypeVar("T")
 NodeKey = tuple[int, int]
@@ -45,9 +45,7 @@ def frontier_keys(size: int) -> list[NodeKey]:
     return keys
 
 
-def fetch_nodes(
-    conn: sqlite3.Connection, path: Path, keys: Iterable[NodeKey]
-) -> dict[NodeKey, bytes]:
+def fetch_nodes(conn: Database, path: str | Path, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
     """Perfect-node hashes by (level, index), all of them or a `LedgerCorruptError`."""
     wanted = sorted(set(keys))
     found: dict[NodeKey, bytes] = {}
@@ -89,7 +87,7 @@ def fetch_nodes(
     return found
 
 
-def with_subtrees(conn: sqlite3.Connection, path: Path, plan: Callable[[SubtreeRoot], T]) -> T:
+def with_subtrees(conn: Database, path: str | Path, plan: Callable[[SubtreeRoot], T]) -> T:
     """Run `plan` (a proof or root builder) against the stored tree in two passes."""
     needed: set[NodeKey] = set()
 
@@ -106,14 +104,14 @@ def with_subtrees(conn: sqlite3.Connection, path: Path, plan: Callable[[SubtreeR
     )
 
 
-def stored_root(conn: sqlite3.Connection, path: Path, size: int) -> bytes:
+def stored_root(conn: Database, path: str | Path, size: int) -> bytes:
     """MTH of the first `size` leaves from popcount(size) stored nodes."""
     if size == 0:
         return EMPTY_ROOT
     return with_subtrees(conn, path, lambda subtree: subtree(0, size))
 
 
-def load_frontier(conn: sqlite3.Connection, path: Path, size: int) -> Frontier:
+def load_frontier(conn: Database, path: str | Path, size: int) -> Frontier:
     """The right-edge blocks appending continues from."""
     keys = frontier_keys(size)
     nodes = fetch_nodes(conn, path, keys)

@@ -12,14 +12,15 @@ from fauxlab.provenance.ledger import neardup
 from fauxlab.provenance.ledger.entries import LedgerEntry
 from fauxlab.provenance.ledger.errors import WatermarkCollisionError
 from fauxlab.provenance.ledger.merkle import leaf_hash
+from fauxlab.provenance.ledger.storage import Database
 from fauxlab.provenance.ledger.tree import Frontier, extend_frontier, load_frontier
 
 _MAX_VARIABLES = 30_000  # SQLite allows 32,766 bound parameters per statement
 
 
 def insert_entries(
-    conn: sqlite3.Connection,
-    path: Path,
+    conn: Database,
+    path: str | Path,
     size: int,
     entries: list[LedgerEntry],
     blobs: list[bytes],
@@ -36,12 +37,15 @@ def insert_entries(
         (e.index, blob, leaf, e.sha256, e.watermark_id, e.kind, e.created)
         for e, blob, leaf in zip(entries, blobs, leaves, strict=True)
     ]
+    conn.execute("SAVEPOINT entries")  # PostgreSQL reads nothing more in a failed transaction
     try:
         conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    except sqlite3.IntegrityError as exc:
-        if "watermark_id" in str(exc):
+    except Exception as exc:
+        if _broke_a_constraint(exc) and "watermark_id" in str(exc):
+            conn.execute("ROLLBACK TO SAVEPOINT entries")
             raise _collision(conn, path, entries) from exc
         raise
+    conn.execute("RELEASE SAVEPOINT entries")
     if frontier is None:
         frontier = load_frontier(conn, path, size)
     conn.executemany("INSERT INTO nodes VALUES (?, ?, ?)", extend_frontier(frontier, size, leaves))
@@ -53,6 +57,15 @@ def insert_entries(
     conn.executemany("INSERT INTO pdq VALUES (?, ?)", digests)
     conn.executemany("INSERT INTO pdq_chunks VALUES (?, ?)", neardup.chunk_rows(digests))
     return frontier
+
+
+def _broke_a_constraint(exc: Exception) -> bool:
+    """A unique or other constraint refused the rows (SQLite's error, or SQLSTATE class 23
+    from PostgreSQL's driver, which is not imported unless a database is used)."""
+    sqlstate = getattr(exc, "sqlstate", None)
+    return isinstance(exc, sqlite3.IntegrityError) or (
+        isinstance(sqlstate, str) and sqlstate.startswith("23")
+    )
 
 
 def _refuse_repeats(entries: list[LedgerEntry]) -> None:
@@ -67,7 +80,7 @@ def _refuse_repeats(entries: list[LedgerEntry]) -> None:
 
 
 def _collision(
-    conn: sqlite3.Connection, path: Path, entries: list[LedgerEntry]
+    conn: Database, path: str | Path, entries: list[LedgerEntry]
 ) -> WatermarkCollisionError:
     ids = [entry.watermark_id for entry in entries]
     taken = "a watermark id is already taken"

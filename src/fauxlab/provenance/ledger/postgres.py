@@ -1,0 +1,197 @@
+"""The PostgreSQL backend: one ledger per database, appended to by many writers at once.
+
+Writers on any number of processes or machines are put in one order by the database:
+every write transaction first takes a transaction-level advisory lock, then reads the
+size, writes the entries, tree nodes and index rows, and commits, which releases the lock
+only once the rows are visible. A writer killed part-way never commits: the server rolls
+its transaction back and frees the lock. Reads run in REPEATABLE READ, one snapshot, as
+SQLite's deferred transactions do.
+
+The shared code's SQL is SQLite's; `to_postgres` rewrites its few differences. Whole-table
+scans (an ORDER BY with no LIMIT, inside a transaction: the audit and the export) are read
+through server-side cursors, so memory stays flat at any size; big inserts go by COPY.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any
+
+from fauxlab.provenance.ledger.errors import (
+    LedgerCorruptError,
+    LedgerError,
+    LedgerLockedError,
+)
+from fauxlab.provenance.ledger.postgres_schema import WRITE_LOCK, ensure_schema
+from fauxlab.provenance.ledger.storage import Rows
+
+if TYPE_CHECKING:
+    import psycopg
+
+COPY_ROWS = 200
+"""Inserts of at least this many rows go by COPY, about ten times faster than a pipeline."""
+SCAN_BLOCK = 10_000
+"""Rows a server-side cursor fetches per round trip."""
+_INSERT = re.compile(r"INSERT INTO (\w+) VALUES \(")
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    url = re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", url)
+    return re.sub(r"(password=)[^&]*", r"\1***", url)
+
+
+@functools.lru_cache(maxsize=512)
+def to_postgres(sql: str, has_parameters: bool) -> str:
+    """SQLite's SQL as PostgreSQL reads it: `%s` placeholders (a literal % doubled), and a
+    plain JOIN where SQLite needed CROSS JOIN to keep its join order."""
+    sql = sql.replace(" CROSS JOIN ", " JOIN ")
+    if has_parameters:
+        sql = sql.replace("%", "%%").replace("?", "%s")
+    return sql
+
+
+def _streamed(sql: str) -> bool:
+    return "ORDER BY" in sql and "LIMIT" not in sql
+
+
+class PostgresDatabase:
+    """The `Database` surface on a psycopg connection (see `storage.Database`)."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+        self._names = itertools.count()
+        self._open: list[psycopg.ServerCursor[Any]] = []
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Rows:
+        from psycopg import pq
+
+        query = to_postgres(sql, bool(parameters))
+        args = tuple(parameters) if parameters else None
+        in_transaction = self._conn.info.transaction_status == pq.TransactionStatus.INTRANS
+        if in_transaction and _streamed(query):
+            cursor = self._conn.cursor(name=f"ledger_scan_{next(self._names)}")
+            cursor.itersize = SCAN_BLOCK
+            self._open.append(cursor)
+            cursor.execute(query, args)
+            return cursor
+        return self._conn.execute(query, args)
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> None:
+        rows = list(parameters)
+        if not rows:
+            return
+        table = _INSERT.match(sql)
+        with self._conn.cursor() as cursor:
+            if table is None or len(rows) < COPY_ROWS:
+                cursor.executemany(to_postgres(sql, True), rows)
+                return
+            with cursor.copy(f"COPY {table.group(1)} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def close_scans(self) -> None:
+        """Close the transaction's server-side cursors (before it ends)."""
+        while self._open:
+            self._open.pop().close()
+
+
+class PostgresStorage:
+    """A ledger in the PostgreSQL database at `url` (libpq URL or key=value string)."""
+
+    def __init__(self, url: str, busy_timeout: float, durable: bool) -> None:
+        self.name = redacted(url)
+        self.busy_timeout = busy_timeout
+        psycopg = _driver(self.name)
+        from psycopg.types.numeric import Int8Dumper
+
+        with self.errors():
+            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        try:
+            # one integer type for every parameter: PostgreSQL then resolves VALUES lists
+            # and IN lists of mixed magnitudes without guessing
+            self._conn.adapters.register_dumper(int, Int8Dumper)
+            with self.errors():
+                self._conn.execute(f"SET lock_timeout = '{max(1, round(busy_timeout * 1000))}ms'")
+                # like SQLite's synchronous=NORMAL: a server crash may lose the last commits,
+                # never half of one; a killed client loses nothing it committed
+                self._conn.execute(f"SET synchronous_commit = {'on' if durable else 'off'}")
+                ensure_schema(self._conn, self.name)
+        except BaseException:
+            self._conn.close()
+            raise
+        self.conn = PostgresDatabase(self._conn)
+
+    def errors(self) -> AbstractContextManager[None]:
+        return translate_postgres_errors(self.name, self.busy_timeout)
+
+    @contextmanager
+    def transaction(self, write: bool) -> Iterator[PostgresDatabase]:
+        with self._conn.transaction():
+            try:
+                if write:
+                    self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                else:
+                    self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                yield self.conn
+            finally:
+                self.conn.close_scans()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _driver(name: str) -> Any:
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise LedgerError(
+            f"{name}: a PostgreSQL ledger needs the psycopg driver: pip install 'fauxlab[postgres]'"
+        ) from exc
+    return psycopg
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextmanager
+def translate_postgres_errors(name: str, busy_timeout: float) -> Iterator[None]:
+    """Re-raise psycopg's errors as ledger errors that name the database and the remedy."""
+    import psycopg
+    from psycopg import errors
+
+    try:
+        yield
+    except errors.LockNotAvailable as exc:
+        raise LedgerLockedError(
+            f"{name}: another writer has held the ledger's write lock for more than "
+            f"{busy_timeout:g} s; wait for it to finish or retry with a longer busy timeout"
+        ) from exc
+    except errors.IntegrityError as exc:
+        raise LedgerCorruptError(
+            f"{name}: the ledger's tables contradict each other ({_first_line(exc)}); run "
+            "`Ledger.check()` to find the first altered entry, and restore from an export"
+        ) from exc
+    except errors.UndefinedTable as exc:
+        raise LedgerCorruptError(
+            f"{name}: the ledger has lost a table ({_first_line(exc)}); "
+            "restore it from a backup or an export"
+        ) from exc
+    except (errors.InsufficientPrivilege, errors.ReadOnlySqlTransaction) as exc:
+        raise LedgerError(
+            f"{name}: this database user may not do that ({_first_line(exc)}); "
+            "connect as the ledger's owner"
+        ) from exc
+    except psycopg.OperationalError as exc:
+        raise LedgerError(
+            f"{name}: cannot reach the ledger database ({_first_line(exc)}); check the URL "
+            "and that the server is running"
+        ) from exc
+    except psycopg.Error as exc:
+        raise LedgerError(f"{name}: ledger database error: {_first_line(exc)}") from exc
