@@ -23,10 +23,11 @@ MISSING = (
 
 
 def find_bindir() -> Path | None:
-    """Where initdb and pg_ctl are: $FAUXLAB_PG_BINDIR, else Debian's newest version."""
+    """Where initdb and pg_ctl are: $FAUXLAB_PG_BINDIR if set, else Debian's newest."""
     given = os.environ.get("FAUXLAB_PG_BINDIR")
-    candidates = [Path(given)] if given else []
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    candidates = (
+        [Path(given)] if given else sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    )
     for folder in candidates:
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
             return folder
