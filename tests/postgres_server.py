@@ -16,6 +16,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+FAST = "-c fsync=off -c full_page_writes=off"
+"""Test settings: a throwaway cluster need not survive a power cut."""
 MISSING = (
     "PostgreSQL server binaries (initdb, pg_ctl) not found: run `make postgres` "
     "(apt-get install postgresql)"
@@ -44,6 +46,7 @@ class PostgresServer:
 
     bindir: Path
     folder: Path
+    settings: str = FAST
     port: int = field(default_factory=lambda: random.randrange(20_000, 60_000))
     _numbers: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -64,8 +67,8 @@ class PostgresServer:
             **run,
         )  # fmt: skip
         options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses='' -c fsync=off "
-            "-c full_page_writes=off -c max_connections=60"
+            f"-p {self.port} -k {self.folder} -c listen_addresses='' -c max_connections=60 "
+            + self.settings
         )
         subprocess.run(
             _as_owner([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
@@ -91,12 +94,12 @@ class PostgresServer:
         return self.url(name)
 
 
-def start_server() -> PostgresServer | None:
+def start_server(settings: str = FAST) -> PostgresServer | None:
     """A started server, or None where the binaries are missing."""
     bindir = find_bindir()
     if bindir is None:
         return None
-    server = PostgresServer(bindir, Path(tempfile.mkdtemp(prefix="fauxlab-pg-")))
+    server = PostgresServer(bindir, Path(tempfile.mkdtemp(prefix="fauxlab-pg-")), settings)
     try:
         server.start()
     except subprocess.CalledProcessError as exc:
