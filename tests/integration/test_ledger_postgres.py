@@ -74,6 +74,9 @@ def test_both_backends_export_the_same_leaves_and_both_verify(
     sqlite_lines = exports["sqlite"].read_bytes().split(b"\n")
     postgres_lines = exports["postgresql"].read_bytes().split(b"\n")
     assert sqlite_lines[1:] == postgres_lines[1:]  # every leaf, byte for byte
+    with Ledger(tmp_path / "copy.db") as copy:  # and each imports into the other
+        copy.import_(exports["postgresql"], raw_public_key(key))
+        assert copy.check().ok and copy.root() == head.root
     for path in exports.values():
         checked = fauxlab(
             tmp_path / "home", "ledger", "verify-export", path, "--public-key", public
@@ -101,6 +104,24 @@ def test_the_cli_on_a_postgresql_url(tmp_path: Path, postgres_server: PostgresSe
     assert shown.returncode == 0 and '"index": 3' in shown.stdout
     again = fauxlab(home, "ledger", "import", export, "--ledger", target, "--public-key", public)
     one_line_error(again, "import needs an empty ledger")
+
+
+def test_a_read_only_role_can_read_and_prove_but_not_append(postgres_url: str) -> None:
+    with Ledger(postgres_url, signing_key=Ed25519PrivateKey.generate()) as ledger:
+        ledger.append_many(same_entries(9))
+        head = ledger.head()
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("CREATE ROLE reader LOGIN")
+        admin.execute("GRANT USAGE ON SCHEMA fauxlab_ledger TO reader")
+        admin.execute("GRANT SELECT ON ALL TABLES IN SCHEMA fauxlab_ledger TO reader")
+    reader = postgres_url.replace("postgresql://postgres@", "postgresql://reader@")
+    with Ledger(reader) as ledger:
+        assert ledger.size == 9 and ledger.latest_head() == head
+        assert ledger.prove(4).tree_size == 9 and ledger.find_near(ledger.get(2).pdq[0])
+        assert ledger.check().ok
+        with pytest.raises(LedgerError, match="may not do that") as raised:
+            ledger.append(entries(1, seed=5, first_watermark=10**6)[0])
+        assert "\n" not in str(raised.value) and ledger.size == 9
 
 
 def test_an_unreachable_server_is_one_line_without_the_password(tmp_path: Path) -> None:
