@@ -14,6 +14,7 @@ through server-side cursors, so memory stays flat at any size; big inserts go by
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import re
@@ -60,44 +61,110 @@ def _streamed(sql: str) -> bool:
 
 
 class PostgresDatabase:
-    """The `Database` surface on a psycopg connection (see `storage.Database`)."""
+    """The `Database` surface on a psycopg connection (see `storage.Database`).
+
+    Inside a write transaction, writes whose results nobody reads (INSERTs, BEGIN, the lock,
+    COMMIT) are held back and sent with the next read, or at commit, in one pipeline: an
+    append is then two round trips to the server (lock and size; rows and commit) instead
+    of a dozen, and the lock is held for no longer than that. A refused row raises when its
+    pipeline is sent; the transaction then rolls back as a whole, as before.
+    """
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
         self._names = itertools.count()
         self._open: list[psycopg.ServerCursor[Any]] = []
+        self._held: list[tuple[str, tuple[Any, ...] | None]] = []
+        self.holding = False
+
+    def hold(self, sql: str, rows: Sequence[tuple[Any, ...]] = ()) -> None:
+        """Queue a statement (PostgreSQL's SQL) to send with the next round trip; the rows
+        of an INSERT become one multi-row statement (a pipeline still waits on each
+        statement of an executemany)."""
+        if len(rows) <= 1:
+            self._held.append((sql, rows[0] if rows else None))
+            return
+        head, values = sql.split(" VALUES ", 1)
+        flat = tuple(value for row in rows for value in row)
+        self._held.append((f"{head} VALUES {','.join([values] * len(rows))}", flat))
+
+    def discard(self) -> None:
+        self._held.clear()
+
+    def flush(self, then: str | None = None, args: tuple[Any, ...] | None = None) -> Rows | None:
+        """Send what is held, and `then` (a read) after it, in one round trip."""
+        held, self._held = self._held, []
+        if not held:
+            return None if then is None else self._conn.execute(then, args)
+        result = None
+        with self._conn.pipeline(), self._conn.cursor() as cursor:
+            for query, values in held:
+                cursor.execute(query, values)
+            if then is not None:
+                result = self._conn.execute(then, args)
+        return result
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Rows:
         from psycopg import pq
 
         query = to_postgres(sql, bool(parameters))
         args = tuple(parameters) if parameters else None
+        if self.holding and query.startswith("INSERT "):
+            self.hold(query, [args] if args else ())
+            return _NO_ROWS
         in_transaction = self._conn.info.transaction_status == pq.TransactionStatus.INTRANS
-        if in_transaction and _streamed(query):
+        if _streamed(query) and (self._held or in_transaction):
+            self.flush()
             cursor = self._conn.cursor(name=f"ledger_scan_{next(self._names)}")
             cursor.itersize = SCAN_BLOCK
             self._open.append(cursor)
             cursor.execute(query, args)
             return cursor
-        return self._conn.execute(query, args)
+        rows = self.flush(query, args)
+        assert rows is not None
+        return rows
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> None:
-        rows = list(parameters)
+        rows = [tuple(row) for row in parameters]
         if not rows:
             return
         table = _INSERT.match(sql)
-        with self._conn.cursor() as cursor:
-            if table is None or len(rows) < COPY_ROWS:
-                cursor.executemany(to_postgres(sql, True), rows)
+        if table is None or len(rows) < COPY_ROWS:
+            if self.holding:
+                self.hold(to_postgres(sql, True), rows)
                 return
-            with cursor.copy(f"COPY {table.group(1)} FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            self.flush()
+            with self._conn.cursor() as cursor:
+                cursor.executemany(to_postgres(sql, True), rows)
+            return
+        self.flush()  # COPY cannot run inside a pipeline
+        with (
+            self._conn.cursor() as cursor,
+            cursor.copy(f"COPY {table.group(1)} FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
 
     def close_scans(self) -> None:
         """Close the transaction's server-side cursors (before it ends)."""
         while self._open:
             self._open.pop().close()
+
+
+class _NoRows:
+    """What a held INSERT returns: it has no rows to read."""
+
+    def fetchone(self) -> None:
+        return None
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        return []
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+
+_NO_ROWS = _NoRows()
 
 
 class PostgresStorage:
@@ -131,15 +198,37 @@ class PostgresStorage:
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[PostgresDatabase]:
-        with self._conn.transaction():
-            try:
-                if write:
-                    self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                else:
+        if not write:
+            with self._conn.transaction():
+                try:
                     self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                yield self.conn
-            finally:
-                self.conn.close_scans()
+                    yield self.conn
+                finally:
+                    self.conn.close_scans()
+            return
+        db = self.conn
+        db.holding = True
+        db.hold("BEGIN")
+        db.hold("SELECT pg_advisory_xact_lock(%s)", [(WRITE_LOCK,)])
+        try:
+            yield db
+            db.close_scans()
+            db.hold("COMMIT")
+            db.flush()
+        except BaseException:
+            db.discard()
+            db.close_scans()
+            self._roll_back()
+            raise
+        finally:
+            db.holding = False
+
+    def _roll_back(self) -> None:
+        from psycopg import pq
+
+        if self._conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            with contextlib.suppress(Exception):  # a lost connection has nothing to roll back
+                self._conn.execute("ROLLBACK")
 
     def close(self) -> None:
         self._conn.close()

@@ -43,7 +43,7 @@ from fauxlab.provenance.ledger.schema import stored_bytes
 from fauxlab.provenance.ledger.storage import Database, LedgerLocation, open_storage
 from fauxlab.provenance.ledger.transfer import VerifyResult
 from fauxlab.provenance.ledger.tree import Frontier, stored_root, with_subtrees
-from fauxlab.provenance.ledger.writes import insert_entries
+from fauxlab.provenance.ledger.writes import explain_collision, insert_entries, is_collision
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -150,12 +150,18 @@ class Ledger:
         if not items:
             return []
         self._edge, edge = None, self._edge
-        with self._db.transaction(write=True) as conn:
-            size = self._size(conn)
-            entries = [LedgerEntry.from_data(size + k, data) for k, data in enumerate(items)]
-            frontier = list(edge[1]) if edge and edge[0] == size else None
-            blobs = [entry.to_json() for entry in entries]
-            frontier = insert_entries(conn, self.path, size, entries, blobs, frontier)
+        entries: list[LedgerEntry] = []
+        try:
+            with self._db.transaction(write=True) as conn:
+                size = self._size(conn)
+                entries = [LedgerEntry.from_data(size + k, data) for k, data in enumerate(items)]
+                frontier = list(edge[1]) if edge and edge[0] == size else None
+                blobs = [entry.to_json() for entry in entries]
+                frontier = insert_entries(conn, self.path, size, entries, blobs, frontier)
+        except Exception as exc:
+            if is_collision(exc):
+                raise explain_collision(self._conn, self.path, entries) from exc
+            raise
         self._edge = (size + len(entries), frontier)  # only once committed
         return entries
 
@@ -358,7 +364,12 @@ class Ledger:
         the key inside the file is used, which proves integrity but not origin.
         """
         verified = transfer.verified_export(Path(path), public_key)  # before taking the lock
-        with self._db.transaction(write=True) as conn:
-            transfer.load_export(conn, self.path, verified)
+        try:
+            with self._db.transaction(write=True) as conn:
+                transfer.load_export(conn, self.path, verified)
+        except Exception as exc:
+            if is_collision(exc):  # an export with one id twice (its own check refuses it)
+                raise explain_collision(self._conn, self.path, verified[1]) from exc
+            raise
         self._edge = None
         return verified[0]

@@ -37,15 +37,9 @@ def insert_entries(
         (e.index, blob, leaf, e.sha256, e.watermark_id, e.kind, e.created)
         for e, blob, leaf in zip(entries, blobs, leaves, strict=True)
     ]
-    conn.execute("SAVEPOINT entries")  # PostgreSQL reads nothing more in a failed transaction
-    try:
-        conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    except Exception as exc:
-        if _broke_a_constraint(exc) and "watermark_id" in str(exc):
-            conn.execute("ROLLBACK TO SAVEPOINT entries")
-            raise _collision(conn, path, entries) from exc
-        raise
-    conn.execute("RELEASE SAVEPOINT entries")
+    # a watermark id already taken fails here (or, on PostgreSQL, when the batched writes
+    # are sent): the caller names it after the rollback (see `explain_collision`)
+    conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     if frontier is None:
         frontier = load_frontier(conn, path, size)
     conn.executemany("INSERT INTO nodes VALUES (?, ?, ?)", extend_frontier(frontier, size, leaves))
@@ -59,13 +53,12 @@ def insert_entries(
     return frontier
 
 
-def _broke_a_constraint(exc: Exception) -> bool:
-    """A unique or other constraint refused the rows (SQLite's error, or SQLSTATE class 23
-    from PostgreSQL's driver, which is not imported unless a database is used)."""
+def is_collision(exc: BaseException) -> bool:
+    """Whether the entries' unique watermark id refused a row: SQLite's error, or SQLSTATE
+    23505 from PostgreSQL's driver (not imported unless a database is used)."""
     sqlstate = getattr(exc, "sqlstate", None)
-    return isinstance(exc, sqlite3.IntegrityError) or (
-        isinstance(sqlstate, str) and sqlstate.startswith("23")
-    )
+    refused = isinstance(exc, sqlite3.IntegrityError) or sqlstate == "23505"
+    return refused and "watermark_id" in str(exc)
 
 
 def _refuse_repeats(entries: list[LedgerEntry]) -> None:
@@ -79,9 +72,11 @@ def _refuse_repeats(entries: list[LedgerEntry]) -> None:
         seen.add(entry.watermark_id)
 
 
-def _collision(
+def explain_collision(
     conn: Database, path: str | Path, entries: list[LedgerEntry]
 ) -> WatermarkCollisionError:
+    """The error for a refused batch, naming the entry that holds the id (run after the
+    failed transaction rolled back: a failed PostgreSQL transaction answers nothing)."""
     ids = [entry.watermark_id for entry in entries]
     taken = "a watermark id is already taken"
     for start in range(0, len(ids), _MAX_VARIABLES):
