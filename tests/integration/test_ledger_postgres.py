@@ -15,6 +15,8 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from fauxlab.demo.samples import astronaut
+from fauxlab.provenance.context import Provenance
 from fauxlab.provenance.ledger import (
     EntryData,
     Ledger,
@@ -27,7 +29,11 @@ from fauxlab.provenance.ledger import (
 from fauxlab.provenance.ledger.postgres import redacted, to_postgres
 from fauxlab.provenance.ledger.postgres_schema import WRITE_LOCK
 from fauxlab.provenance.ledger.synthetic import entries, entry_data
+from fauxlab.provenance.seal import ModelInfo, seal_image
+from fauxlab.provenance.verify import verify_file
 from postgres_server import PostgresServer
+
+MODEL = ModelInfo("test-generator", "ab" * 32)
 
 
 def fauxlab(home: Path, *args: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -173,3 +179,18 @@ def test_sqlite_sql_is_translated_for_postgresql() -> None:
     assert to_postgres("SELECT SUM(a % 7) FROM x", False) == "SELECT SUM(a % 7) FROM x"
     assert redacted("postgresql://u:p@h/db") == "postgresql://u:***@h/db"
     assert redacted("postgresql:///db?password=p&host=h") == "postgresql:///db?password=***&host=h"
+
+
+def test_seal_and_verify_with_the_ledger_in_postgresql(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAUXLAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FAUXLAB_LEDGER", postgres_url)
+    provenance = Provenance.default()
+    assert provenance.ledger_path == postgres_url  # a URL stays text, not a folded Path
+    sealed = seal_image(astronaut(), tmp_path / "fake.png", MODEL, provenance=provenance)
+    report = verify_file(tmp_path / "fake.png", provenance)
+    assert report.sealed_by_fauxlab and not report.tampered
+    assert report.ledger.status == "exact" and report.ledger.proof_verified
+    assert report.ledger.entry is not None and report.ledger.entry.index == sealed.entry_index
+    assert not (tmp_path / "home" / "ledger.sqlite").exists()
