@@ -7,12 +7,18 @@ import multiprocessing
 import os
 import signal
 import time
-from multiprocessing.synchronize import Barrier
+from multiprocessing.synchronize import Barrier, Event
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from fauxlab.provenance.ledger import Ledger, load_or_create_signing_key, raw_public_key
+from fauxlab.provenance.ledger import (
+    Ledger,
+    LedgerLockedError,
+    load_or_create_signing_key,
+    raw_public_key,
+)
 from fauxlab.provenance.ledger.synthetic import entries
 
 WORKERS, EACH = 16, 50  # 800 appends; benchmarks/ledger.py runs 16 x 625 = 10,000
@@ -98,6 +104,44 @@ def test_a_process_killed_mid_append_leaves_a_consistent_log(ledger_location: Pa
         ledger.append_many(entries(3, seed=-1, first_watermark=10**8))
         ledger.head()
         assert ledger.check().ok and ledger.size == size + 3
+
+
+def _hold_the_lock_forever(location: Path | str, holding: Event) -> None:
+    """Append, but stop inside the write transaction, lock held, as if the machine hung."""
+    from fauxlab.provenance.ledger import store
+
+    def stuck(*args: object, **kwargs: object) -> None:
+        holding.set()
+        time.sleep(600)
+
+    store.insert_entries = stuck  # type: ignore[assignment]  # this child only
+    with Ledger(location) as ledger:
+        ledger.append(entries(1, seed=7, first_watermark=777)[0])
+
+
+def test_a_writer_killed_holding_the_lock_does_not_block_the_others(
+    ledger_location: Path | str,
+) -> None:
+    with Ledger(ledger_location) as ledger:
+        ledger.append_many(entries(5))
+    holding = _FORK.Event()
+    child = _FORK.Process(target=_hold_the_lock_forever, args=(ledger_location, holding))
+    child.start()
+    try:
+        assert holding.wait(30)
+        with (
+            Ledger(ledger_location, busy_timeout=0.2) as ledger,
+            pytest.raises(LedgerLockedError),  # it really holds the write lock
+        ):
+            ledger.append(entries(1, seed=8, first_watermark=888)[0])
+    finally:
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(10)
+    with Ledger(ledger_location, busy_timeout=30) as ledger:
+        ledger.append(entries(1, seed=8, first_watermark=888)[0])  # the lock went with it
+        assert ledger.size == 6 and ledger.find_watermark(777) is None
+        assert ledger.check().ok
 
 
 def test_concurrent_first_use_agrees_on_one_key(tmp_path: Path) -> None:
