@@ -194,3 +194,16 @@ def test_seal_and_verify_with_the_ledger_in_postgresql(
     assert report.ledger.status == "exact" and report.ledger.proof_verified
     assert report.ledger.entry is not None and report.ledger.entry.index == sealed.entry_index
     assert not (tmp_path / "home" / "ledger.sqlite").exists()
+
+
+def test_a_bulk_load_is_vacuumed_and_analysed_at_once(postgres_url: str) -> None:
+    """Without statistics, the planner scans the whole chunk index for each look-up."""
+    with Ledger(postgres_url) as ledger:
+        ledger.append_many(entries(700, seed=30))  # 11,200 chunk index rows
+        assert ledger.find_near(ledger.get(123).pdq[0])[0].entry.index == 123
+    with psycopg.connect(postgres_url) as conn:
+        analysed = conn.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'fauxlab_ledger' "
+            "AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL ORDER BY relname"
+        ).fetchall()
+    assert [name for (name,) in analysed] == ["pdq_chunks"]

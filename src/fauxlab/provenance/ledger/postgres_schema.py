@@ -37,9 +37,12 @@ PG_TABLES: dict[str, str] = {
         node_index BIGINT NOT NULL,
         hash BYTEA NOT NULL,
         PRIMARY KEY (level, node_index))""",
+    # the key INCLUDEs the hash, so a look-up joins the chunk index to the hashes from
+    # indexes alone (SQLite's rowid table gives that by itself)
     "pdq": """CREATE TABLE pdq (
-        hash_id BIGINT PRIMARY KEY,
-        hash BYTEA NOT NULL)""",
+        hash_id BIGINT NOT NULL,
+        hash BYTEA NOT NULL,
+        PRIMARY KEY (hash_id) INCLUDE (hash))""",
     "pdq_chunks": """CREATE TABLE pdq_chunks (
         chunk_key BIGINT NOT NULL,
         hash_id BIGINT NOT NULL,
