@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser demo serve test lint typecheck unit bench clean
+.PHONY: install browser postgres demo serve test lint typecheck unit bench clean
 
 install: $(STAMP)
 
@@ -18,6 +18,11 @@ $(STAMP): pyproject.toml constraints.txt
 # Debian's Chromium for the browser tests (tests/e2e); Playwright drives it, nothing is downloaded.
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# Debian's PostgreSQL server binaries for the ledger tests: each test session starts its own
+# throwaway server from them (tests/postgres_server.py); no cluster is made or started here.
+postgres:
+	test -x "$$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | head -n 1)" || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
 
 demo: install
 	$(BIN)/fauxlab demo --out demo-output

@@ -2,8 +2,15 @@
 
     .venv/bin/python benchmarks/ledger.py                       # 1e3, 1e5, 1e6 (~4 min)
     .venv/bin/python benchmarks/ledger.py --sizes 1000,100000   # quick (~30 s)
+    .venv/bin/python benchmarks/ledger.py --backend postgresql --sizes 1000,100000
 
-Everything runs on real SQLite files in a temporary folder (or --folder), one process:
+With `--backend postgresql` the same runs go to a PostgreSQL database (`--postgres URL`,
+else a throwaway server started from Debian's binaries, as the tests do), and first
+`--writers` processes at once append `--concurrent` entries in all, each with single
+`append()` calls, beside the SQLite file's single writer (the baseline of the ratio);
+then `check()` must pass with every entry there exactly once.
+
+Otherwise everything runs on real SQLite files in a temporary folder (or --folder), one process:
   appends     single `append()` calls on a fresh ledger (default and `durable=True`), then
               `append_many` in batches; the same single appends again on the biggest ledger
   proofs      `prove(i, size)` + `verify_inclusion_proof` against a signed head of that
@@ -18,14 +25,19 @@ Synthetic entries have uniform random PDQ hashes (real ones are less uniform).
 from __future__ import annotations
 
 import argparse
+import itertools
+import multiprocessing
 import random
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -38,10 +50,114 @@ from fauxlab.provenance.ledger import (
     verify_inclusion_proof_under_trusted_head,
 )
 from fauxlab.provenance.ledger.neardup import distances, pdq_bytes
+from fauxlab.provenance.ledger.postgres_schema import NAMESPACE
+from fauxlab.provenance.ledger.storage import LedgerLocation, is_url
 from fauxlab.provenance.ledger.synthetic import entry_data, near, random_hex
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from postgres_server import start_server
 
 PLANTED_PER_BATCH = 20
 QUERY_FLIPS = 8
+SERVER_SETTINGS = "-c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=30min"
+"""The throwaway server's: fsync on (a real server's), more cache than the 128 MB default."""
+_FORK = multiprocessing.get_context("fork")
+Locations = Callable[[], LedgerLocation]
+
+
+@contextmanager
+def _locations(backend: str, folder: Path, url: str | None) -> Iterator[Locations]:
+    """Makes new, empty ledger locations: files in `folder`, or new databases on the
+    server at `url` (a role that may create databases) or on a throwaway server."""
+    numbers = itertools.count()
+    if backend == "sqlite":
+        yield lambda: folder / f"ledger-{next(numbers)}.db"
+        return
+    server = None if url else start_server(SERVER_SETTINGS)
+    if server is None and not url:
+        raise SystemExit("no PostgreSQL binaries: run `make postgres`, or pass --postgres URL")
+    admin = url or server.url()  # type: ignore[union-attr]
+
+    def new_database() -> str:
+        import psycopg
+
+        name = f"ledger_bench_{next(numbers)}_{random.randrange(10**9)}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return urlsplit(admin)._replace(path=f"/{name}").geturl()
+
+    try:
+        yield new_database
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _stored_hashes(location: LedgerLocation) -> list[bytes]:
+    """Every PDQ hash, read straight from the database (for the in-RAM scan floor)."""
+    if is_url(location):
+        import psycopg
+
+        with psycopg.connect(str(location)) as conn:
+            return [bytes(h) for (h,) in conn.execute(f"SELECT hash FROM {NAMESPACE}.pdq")]
+    with closing(sqlite3.connect(f"file:{location}?mode=ro", uri=True)) as conn:
+        return [bytes(h) for (h,) in conn.execute("SELECT hash FROM pdq")]
+
+
+def _megabytes(location: LedgerLocation) -> float:
+    if is_url(location):
+        import psycopg
+
+        with psycopg.connect(str(location)) as conn:
+            row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+            return float(row[0]) / 1e6 if row else 0.0
+    path = Path(location)
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
+
+
+def _writer(location: LedgerLocation, worker: int, count: int, start: Barrier) -> None:
+    rng = random.Random(worker)
+    data = [entry_data(rng, worker * 10_000_000 + k) for k in range(count)]
+    with Ledger(location, busy_timeout=600) as ledger:
+        start.wait()
+        for item in data:
+            ledger.append(item)
+
+
+def _concurrent(location: LedgerLocation, writers: int, total: int) -> float:
+    """Seconds for `writers` processes to append `total` entries one by one; then every
+    entry must be there once, and `check()` must pass."""
+    Ledger(location).close()
+    each = total // writers
+    start = _FORK.Barrier(writers + 1)
+    procs = [_FORK.Process(target=_writer, args=(location, k, each, start)) for k in range(writers)]
+    for proc in procs:
+        proc.start()
+    start.wait()  # every writer connected: the clock starts
+    started = time.perf_counter()
+    for proc in procs:
+        proc.join()
+    seconds = time.perf_counter() - started
+    assert all(proc.exitcode == 0 for proc in procs), [proc.exitcode for proc in procs]
+    with Ledger(location, signing_key=Ed25519PrivateKey.generate()) as ledger:
+        ledger.head()
+        report = ledger.check()
+        assert report.ok and report.tree_size == each * writers, report.summary()
+        marks = sorted(ledger.get(i).watermark_id for i in range(ledger.size))
+        assert marks == sorted(k * 10_000_000 + j for k in range(writers) for j in range(each))
+    return seconds
+
+
+def _writers_table(
+    locations: dict[str, Locations], writers: list[int], total: int
+) -> list[tuple[str, int, float]]:
+    rows = []
+    for backend, counts in (("sqlite", [1, max(writers)]), ("postgresql", writers)):
+        for count in counts:
+            seconds = _concurrent(locations[backend](), count, total)
+            rows.append((backend, count, seconds))
+            print(f"  ... {backend}, {count} writers: {total / seconds:,.0f}/s", flush=True)
+    return rows
 
 
 def _timed(action: Callable[[], object]) -> float:
@@ -50,11 +166,13 @@ def _timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def _appends(folder: Path, singles: int, batched: int, batch: int) -> list[tuple[str, int, float]]:
+def _appends(
+    new_location: Locations, singles: int, batched: int, batch: int
+) -> list[tuple[str, int, float]]:
     rng = random.Random(1)
     rows = []
     for durable, count in ((False, singles), (True, max(singles // 10, 100))):
-        path = folder / f"appends-{durable}.db"
+        path = new_location()
         with Ledger(path, signing_key=Ed25519PrivateKey.generate(), durable=durable) as ledger:
             data = [entry_data(rng, k) for k in range(count)]
             started = time.perf_counter()
@@ -63,7 +181,7 @@ def _appends(folder: Path, singles: int, batched: int, batch: int) -> list[tuple
             seconds = time.perf_counter() - started
         name = "append(), durable=True" if durable else "append()"
         rows.append((name, count, seconds))
-    with Ledger(folder / "batched.db", signing_key=Ed25519PrivateKey.generate()) as ledger:
+    with Ledger(new_location(), signing_key=Ed25519PrivateKey.generate()) as ledger:
         data = [entry_data(rng, k) for k in range(batched)]
         seconds = _timed(
             lambda: [ledger.append_many(data[k : k + batch]) for k in range(0, batched, batch)]
@@ -126,7 +244,9 @@ def _proofs(ledger: Ledger, size: int, rounds: int) -> tuple[float, float, float
     )
 
 
-def _near(ledger: Ledger, targets: list[str], queries: int, scans: int) -> dict[str, float]:
+def _near(
+    ledger: Ledger, location: LedgerLocation, targets: list[str], queries: int, scans: int
+) -> dict[str, float]:
     rng = random.Random(3)
     asked = [near(rng.choice(targets), QUERY_FLIPS, rng) for _ in range(queries)]
     index_s, found = [], 0
@@ -142,8 +262,7 @@ def _near(ledger: Ledger, targets: list[str], queries: int, scans: int) -> dict[
         scan_s.append(time.perf_counter() - started)
         assert scanned == ledger.find_near(query, limit=None), "index and scan disagree"
     # the floor for any scan: every hash already in one numpy array, no SQL
-    with closing(sqlite3.connect(f"file:{ledger.path}?mode=ro", uri=True)) as conn:
-        stored = [bytes(h) for (h,) in conn.execute("SELECT hash FROM pdq")]
+    stored = _stored_hashes(location)
     ram_s = []
     for query in asked[:scans]:
         started = time.perf_counter()
@@ -183,31 +302,51 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200, help="indexed look-ups per size")
     parser.add_argument("--scans", type=int, default=5, help="scan look-ups per size")
     parser.add_argument("--folder", type=Path, help="keep the ledgers here (default: temp)")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgres", help="server URL (default: a throwaway server)")
+    parser.add_argument("--writers", default="1,4,16", help="concurrent writer counts")
+    parser.add_argument("--concurrent", type=int, default=10_000, help="entries they append")
     args = parser.parse_args()
     sizes = sorted(int(float(s)) for s in args.sizes.split(","))
+    writers = sorted(int(w) for w in args.writers.split(","))
 
     with tempfile.TemporaryDirectory() as temp:
         folder = args.folder or Path(temp)
         folder.mkdir(parents=True, exist_ok=True)
-        appends = _appends(folder, args.singles, min(100_000, max(sizes)), 1000)
-        rows = []
-        path = folder / "grown.db"
-        with Ledger(path, signing_key=Ed25519PrivateKey.generate()) as ledger:
-            grower = Grower(ledger, args.batch)
-            grower.grow(1)
-            ledger.head()  # the old head the consistency proofs start from
-            for size in sizes:
-                grower.grow(size)
-                proof = _proofs(ledger, size, args.proofs)
-                near_dup = _near(ledger, grower.targets, args.queries, args.scans)
-                megabytes = sum(p.stat().st_size for p in folder.glob("grown.db*")) / 1e6
-                rows.append((size, grower.seconds, megabytes, proof, near_dup))
-            big = [entry_data(random.Random(4), 10**9 + k) for k in range(args.singles // 5)]
-            late = _timed(lambda: [ledger.append(item) for item in big])
-            appends.append((f"append() at {ledger.size - len(big):,}", len(big), late))
-            audit = _audit(ledger, folder / "export.jsonl")
+        with (
+            _locations("sqlite", folder, None) as files,
+            _locations(args.backend, folder, args.postgres) as chosen,
+        ):
+            concurrent = []
+            if args.backend == "postgresql" and args.concurrent:
+                concurrent = _writers_table(
+                    {"sqlite": files, "postgresql": chosen}, writers, args.concurrent
+                )
+            appends = _appends(chosen, args.singles, min(100_000, max(sizes)), 1000)
+            rows = []
+            location = chosen()
+            with Ledger(location, signing_key=Ed25519PrivateKey.generate()) as ledger:
+                grower = Grower(ledger, args.batch)
+                grower.grow(1)
+                ledger.head()  # the old head the consistency proofs start from
+                for size in sizes:
+                    grower.grow(size)
+                    proof = _proofs(ledger, size, args.proofs)
+                    near_dup = _near(ledger, location, grower.targets, args.queries, args.scans)
+                    rows.append((size, grower.seconds, _megabytes(location), proof, near_dup))
+                big = [entry_data(random.Random(4), 10**9 + k) for k in range(args.singles // 5)]
+                late = _timed(lambda: [ledger.append(item) for item in big])
+                appends.append((f"append() at {ledger.size - len(big):,}", len(big), late))
+                audit = _audit(ledger, folder / "export.jsonl")
 
-    print("\nappends, one process")
+    if concurrent:
+        baseline = next(args.concurrent / s for b, w, s in concurrent if (b, w) == ("sqlite", 1))
+        print(f"\n{args.concurrent:,} single appends by N processes at once")
+        print(f"{'backend':<12}{'writers':>8}{'seconds':>9}{'per s':>9}{'x sqlite 1':>12}")
+        for backend, count, seconds in concurrent:
+            rate = args.concurrent // count * count / seconds
+            print(f"{backend:<12}{count:>8}{seconds:>9.2f}{rate:>9,.0f}{rate / baseline:>12.2f}")
+    print(f"\nappends, one process ({args.backend})")
     print(f"{'call':<28}{'entries':>9}{'seconds':>9}{'per s':>9}")
     for name, count, seconds in appends:
         print(f"{name:<28}{count:>9,}{seconds:>9.2f}{count / seconds:>9,.0f}")

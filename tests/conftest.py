@@ -6,12 +6,14 @@ by default it is `../shared/data` next to the repository.
 
 With FAUXLAB_REQUIRE_DATA=1 (CI sets it: CI has ../shared) a test that skips for any
 reason but a missing browser fails instead, so a missing data folder cannot pass quietly.
+FAUXLAB_REQUIRE_POSTGRES=1 (CI sets it too) makes missing PostgreSQL binaries a failure.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import av
@@ -19,8 +21,11 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from postgres_server import MISSING, PostgresServer, start_server
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REQUIRE_DATA = os.environ.get("FAUXLAB_REQUIRE_DATA") == "1"
+REQUIRE_POSTGRES = os.environ.get("FAUXLAB_REQUIRE_POSTGRES") == "1"
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 
 # Short clips first, so the tests stay quick; the last ones are fallbacks.
@@ -99,6 +104,50 @@ def astronaut() -> NDArray[np.uint8]:
 
     image: NDArray[np.uint8] = data.astronaut()
     return image
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the session (per xdist worker)."""
+    server = start_server()
+    if server is None:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"FAUXLAB_REQUIRE_POSTGRES=1, but {MISSING}")
+        pytest.skip(MISSING)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The URL of a new, empty database on the session's server."""
+    return postgres_server.new_database()
+
+
+BACKENDS = ("sqlite", "postgresql")
+LedgerLocations = Callable[[], "Path | str"]
+
+
+def locations_for(backend: str, folder: Path, request: pytest.FixtureRequest) -> LedgerLocations:
+    """A maker of new, empty ledger locations of one backend: files in `folder`, or
+    databases on the session's PostgreSQL server."""
+    numbers = itertools.count()
+    if backend == "sqlite":
+        return lambda: folder / f"ledger-{next(numbers)}.db"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.new_database
+
+
+@pytest.fixture(params=BACKENDS)
+def new_ledger_location(request: pytest.FixtureRequest, tmp_path: Path) -> LedgerLocations:
+    """Makes new ledger locations, once per backend (the test runs on each)."""
+    return locations_for(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def ledger_location(new_ledger_location: LedgerLocations) -> Path | str:
+    """Where a test's ledger lives, once per backend: a new file, or a new database."""
+    return new_ledger_location()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from PIL import Image
 from skimage import data as skdata
 
+from conftest import BACKENDS, locations_for
 from fauxlab.provenance.ledger import Ledger
 from fauxlab.provenance.ledger.neardup import chunk_keys, chunk_rows, hash_id, probe_keys
 from fauxlab.provenance.ledger.synthetic import entry_data, near, random_hex
@@ -40,10 +41,10 @@ def real_images() -> dict[str, NDArray[np.uint8]]:
 
 
 def test_finds_a_reencoded_real_image_and_nothing_unrelated(
-    tmp_path: Path, real_images: dict[str, NDArray[np.uint8]]
+    ledger_location: Path | str, real_images: dict[str, NDArray[np.uint8]]
 ) -> None:
     rng = random.Random(5)
-    with Ledger(tmp_path / "ledger.db") as ledger:
+    with Ledger(ledger_location) as ledger:
         recorded = {
             name: ledger.append(entry_data(rng, k, pdq=[pdq_hex(image)]))
             for k, (name, image) in enumerate(real_images.items())
@@ -59,9 +60,9 @@ def test_finds_a_reencoded_real_image_and_nothing_unrelated(
         assert ledger.find_near(pdq_hex(real_images["hubble_deep_field"])) == []
 
 
-def test_finds_video_entries_by_any_frame(tmp_path: Path) -> None:
+def test_finds_video_entries_by_any_frame(ledger_location: Path | str) -> None:
     rng = random.Random(6)
-    with Ledger(tmp_path / "ledger.db") as ledger:
+    with Ledger(ledger_location) as ledger:
         video = ledger.append(entry_data(rng, 1, kind="video", frames=6))
         ledger.append_many([entry_data(rng, 10 + k) for k in range(50)])
         one_frame = near(video.pdq[4], 20, rng)
@@ -70,10 +71,10 @@ def test_finds_video_entries_by_any_frame(tmp_path: Path) -> None:
         assert ledger.find_near(frames)[0] == (video, 9)
 
 
-def test_ranking_limit_and_distance_bounds(tmp_path: Path) -> None:
+def test_ranking_limit_and_distance_bounds(ledger_location: Path | str) -> None:
     rng = random.Random(7)
     base = random_hex(rng)
-    with Ledger(tmp_path / "ledger.db") as ledger:
+    with Ledger(ledger_location) as ledger:
         for k, distance in enumerate((31, 5, 32, 0, 17, 5, 47, 48, 60)):
             ledger.append(entry_data(rng, k, pdq=[near(base, distance, rng)]))
         found = ledger.find_near(base, limit=None)
@@ -108,8 +109,10 @@ def test_probe_counts() -> None:
     assert len(probe_keys([digest], 47)) == 16 * (1 + 16 + 120)
 
 
-@pytest.fixture(scope="module")
-def haystack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ledger, list[str]]]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def haystack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Ledger, list[str]]]:
     """Random entries plus, around 8 targets, neighbours at distances 0, 5, ..., 50."""
     rng = random.Random(8)
     items = [entry_data(rng, k) for k in range(400)]
@@ -117,7 +120,8 @@ def haystack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ledger,
     for k, target in enumerate(targets):
         for j, distance in enumerate(range(0, 51, 5)):
             items.append(entry_data(rng, 1000 + 100 * k + j, pdq=[near(target, distance, rng)]))
-    with Ledger(tmp_path_factory.mktemp("near") / "ledger.db") as ledger:
+    location = locations_for(request.param, tmp_path_factory.mktemp("near"), request)()
+    with Ledger(location) as ledger:
         ledger.append_many(items)
         yield ledger, targets
 

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import BACKENDS, locations_for
 from fauxlab.provenance.ledger import (
     ConsistencyProof,
     InclusionProof,
@@ -31,12 +32,13 @@ SIZES = (1, 2, 3, 4, 5, 7, 8, 9, 16, 31, 33, 64, 100)
 TOTAL = 130
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS)
 def built(
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Ledger, dict[int, SignedTreeHead], list[bytes]]]:
-    """A ledger grown in uneven batches with a signed head at each size in SIZES."""
-    path = tmp_path_factory.mktemp("proofs") / "ledger.db"
+    """A ledger grown in uneven batches with a signed head at each size in SIZES, on each
+    backend."""
+    path = locations_for(request.param, tmp_path_factory.mktemp("proofs"), request)()
     heads: dict[int, SignedTreeHead] = {}
     with Ledger(path, signing_key=Ed25519PrivateKey.generate()) as ledger:
         data = entries(TOTAL, seed=3)

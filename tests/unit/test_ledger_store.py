@@ -1,4 +1,5 @@
-"""Ledger round trips on real SQLite files: append, get, find, heads and signing keys."""
+"""Ledger round trips on each backend (a real SQLite file, a real PostgreSQL database):
+append, get, find, heads; and signing keys."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def key() -> Ed25519PrivateKey:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path, key: Ed25519PrivateKey) -> Iterator[Ledger]:
-    with Ledger(tmp_path / "ledger.db", signing_key=key) as opened:
+def ledger(ledger_location: Path | str, key: Ed25519PrivateKey) -> Iterator[Ledger]:
+    with Ledger(ledger_location, signing_key=key) as opened:
         yield opened
 
 

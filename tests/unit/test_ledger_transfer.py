@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from conftest import LedgerLocations
 from fauxlab.errors import OutputExistsError
 from fauxlab.provenance.ledger import (
     ExportError,
@@ -22,9 +23,15 @@ from fauxlab.provenance.ledger.synthetic import entries, entry_data
 
 
 @pytest.fixture
-def exported(tmp_path: Path) -> tuple[Path, bytes]:
+def source(new_ledger_location: LedgerLocations) -> Path | str:
+    """The exported ledger's location (each test runs on each backend)."""
+    return new_ledger_location()
+
+
+@pytest.fixture
+def exported(tmp_path: Path, source: Path | str) -> tuple[Path, bytes]:
     key = Ed25519PrivateKey.generate()
-    with Ledger(tmp_path / "source.db", signing_key=key) as ledger:
+    with Ledger(source, signing_key=key) as ledger:
         ledger.append_many(entries(37, seed=10))
         ledger.append(entry_data(random.Random(1), 999, kind="video", frames=3))
         ledger.head()
@@ -63,16 +70,18 @@ def test_export_format_is_checkable_by_hand(exported: tuple[Path, bytes]) -> Non
     assert [json.loads(line)["index"] for line in lines] == list(range(43))
 
 
-def test_round_trip_into_an_empty_ledger(exported: tuple[Path, bytes], tmp_path: Path) -> None:
+def test_round_trip_into_an_empty_ledger(
+    exported: tuple[Path, bytes], source: Path | str, new_ledger_location: LedgerLocations
+) -> None:
     path, public = exported
-    with Ledger(tmp_path / "source.db") as source, Ledger(tmp_path / "copy.db") as copy:
+    with Ledger(source) as original, Ledger(new_ledger_location()) as copy:
         result = copy.import_(path, public)
         assert result.ok and copy.size == 43
-        assert [copy.get(i) for i in range(43)] == [source.get(i) for i in range(43)]
-        assert copy.root() == source.root() and copy.heads() == source.heads()[-1:]
+        assert [copy.get(i) for i in range(43)] == [original.get(i) for i in range(43)]
+        assert copy.root() == original.root() and copy.heads() == original.heads()[-1:]
         proof = copy.prove(17)
-        assert verify_inclusion_proof(proof, source.heads()[-1], public)
-        assert copy.find_near(source.get(5).pdq[0])[0].entry.index == 5
+        assert verify_inclusion_proof(proof, original.heads()[-1], public)
+        assert copy.find_near(original.get(5).pdq[0])[0].entry.index == 5
         assert copy.check().ok
         copy.append(entries(1, seed=12, first_watermark=10_000)[0])  # the copy lives on
         assert copy.check().ok
@@ -100,15 +109,20 @@ def _rewrite(path: Path, line: int, edit: bytes | None) -> None:
     ],
 )
 def test_damaged_exports_fail_with_a_reason(
-    exported: tuple[Path, bytes], tmp_path: Path, line: int, edit: bytes | None, reason: str
+    exported: tuple[Path, bytes],
+    new_ledger_location: LedgerLocations,
+    line: int,
+    edit: bytes | None,
+    reason: str,
 ) -> None:
     path, public = exported
     _rewrite(path, line, edit)
     result = verify_export(path, public)
     assert not result.ok and reason in result.reason
-    with Ledger(tmp_path / "copy.db") as copy, pytest.raises(ExportError, match="not imported"):
+    target = new_ledger_location()
+    with Ledger(target) as copy, pytest.raises(ExportError, match="not imported"):
         copy.import_(path)
-    with Ledger(tmp_path / "copy.db") as copy:
+    with Ledger(target) as copy:
         assert copy.size == 0
 
 
@@ -128,9 +142,9 @@ def test_truncated_export_and_missing_file(exported: tuple[Path, bytes], tmp_pat
     assert "cannot read" in verify_export(tmp_path / "nothing.jsonl").reason
 
 
-def test_export_refuses_to_overwrite(exported: tuple[Path, bytes], tmp_path: Path) -> None:
+def test_export_refuses_to_overwrite(exported: tuple[Path, bytes], source: Path | str) -> None:
     path, _ = exported
-    with Ledger(tmp_path / "source.db") as ledger:
+    with Ledger(source) as ledger:
         with pytest.raises(OutputExistsError):
             ledger.export(path)
         ledger.export(path, overwrite=True)

@@ -18,11 +18,15 @@ from fauxlab.provenance.keys import (
     pin_ledger_key,
     trusted_ledger_keys,
 )
-from fauxlab.provenance.ledger import Ledger, verify_export
+from fauxlab.provenance.ledger import Ledger, VerifyResult, verify_export
+from fauxlab.provenance.ledger.storage import is_url, ledger_exists
 from fauxlab.provenance.seal import AUDIO_SUFFIXES, IMAGE_SUFFIXES, ModelInfo, seal_file
 from fauxlab.provenance.verify import VerifyReport, verify_file
 
-LEDGER_HELP = "Ledger file (default: FAUXLAB_LEDGER, else ~/.config/fauxlab/ledger.sqlite)."
+LEDGER_HELP = (
+    "Ledger file, or a postgresql:// URL (default: FAUXLAB_LEDGER, else "
+    "~/.config/fauxlab/ledger.sqlite)."
+)
 ledger_app = typer.Typer(help="Audit the transparency ledger.", no_args_is_help=True)
 
 
@@ -35,7 +39,7 @@ def seal(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Sealed copy (default NAME.sealed.EXT)."
     ),
-    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    ledger: str | None = typer.Option(None, help=LEDGER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Watermark, sign (C2PA) and record a copy of media made elsewhere."""
@@ -115,7 +119,7 @@ def _render(report: VerifyReport) -> None:
 
 def verify(
     inputs: list[Path] = typer.Argument(..., help="Images, videos, sounds or folders."),
-    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    ledger: str | None = typer.Option(None, help=LEDGER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the reports as JSON."),
 ) -> None:
     """Report each file's watermark, content credentials and ledger record.
@@ -141,25 +145,25 @@ def verify(
         raise typer.Exit(1)
 
 
-def _open(ledger: Path | None) -> Ledger:
+def _open(ledger: str | None) -> Ledger:
     """The ledger, for commands that may sign a head (the owner's key is made if need be)."""
     provenance = Provenance.default(ledger)
-    if not provenance.ledger_path.exists():
+    if not ledger_exists(provenance.ledger_path):
         raise InputError(f"{provenance.ledger_path}: no ledger yet; seal something first")
     return provenance.open_ledger()
 
 
-def _read(ledger: Path | None) -> Ledger:
+def _read(ledger: str | None) -> Ledger:
     """The ledger, for commands that only read it: no key is loaded or created."""
     provenance = Provenance.default(ledger)
-    if not provenance.ledger_path.exists():
+    if not ledger_exists(provenance.ledger_path):
         raise InputError(f"{provenance.ledger_path}: no ledger yet; seal something first")
     return Ledger.open(provenance.ledger_path)
 
 
 @ledger_app.command("head")
 def head(
-    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    ledger: str | None = typer.Option(None, help=LEDGER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     adopt: bool = typer.Option(
         False, "--adopt", help="Sign with your key although the latest head is another key's."
@@ -180,7 +184,7 @@ def head(
 @ledger_app.command("show")
 def show(
     index: int = typer.Argument(..., help="Entry index."),
-    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    ledger: str | None = typer.Option(None, help=LEDGER_HELP),
 ) -> None:
     """One entry, as recorded (JSON)."""
     with _read(ledger) as store:
@@ -190,7 +194,7 @@ def show(
 @ledger_app.command("prove")
 def prove(
     index: int = typer.Argument(..., help="Entry index."),
-    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    ledger: str | None = typer.Option(None, help=LEDGER_HELP),
 ) -> None:
     """An inclusion proof for one entry against the current signed head (JSON)."""
     from fauxlab.provenance.ledger import verify_inclusion_proof
@@ -206,7 +210,7 @@ def prove(
 
 @ledger_app.command("check")
 def check(
-    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    ledger: str | None = typer.Option(None, help=LEDGER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Recompute every hash and signature; exits 1 and names the first altered entry.
@@ -240,7 +244,7 @@ def check(
 @ledger_app.command("export")
 def export(
     path: Path = typer.Argument(..., help="JSONL file to write."),
-    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    ledger: str | None = typer.Option(None, help=LEDGER_HELP),
 ) -> None:
     """Every entry plus a signed head, as JSONL a third party can verify."""
     with _open(ledger) as store:
@@ -261,7 +265,7 @@ TRUST_ANY_HELP = (
 @ledger_app.command("import")
 def import_(
     path: Path = typer.Argument(..., help="JSONL export to load."),
-    ledger: Path | None = typer.Option(None, help=LEDGER_HELP),
+    ledger: str | None = typer.Option(None, help=LEDGER_HELP),
     public_key: str | None = typer.Option(None, "--public-key", help=PUBLIC_KEY_HELP),
     trust_any_key: bool = typer.Option(False, "--trust-any-key", help=TRUST_ANY_HELP),
 ) -> None:
@@ -287,18 +291,11 @@ def import_(
             "which is not yours nor pinned; pass --public-key if its operator gave you this key"
         )
     target = provenance.ledger_path
-    if target.exists() and not target.is_file():
-        raise InputError(f"{target}: is not a file; --ledger names the ledger file")
-    created = not target.exists()
-    private_dir(target.parent)
-    try:
-        with Ledger.open(target) as store:  # no key: the export's own head is stored
+    if is_url(target):
+        with Ledger.open(target) as store:  # an empty database is refused by import_
             imported = store.import_(path, key)
-    except BaseException:
-        if created:  # leave no empty ledger behind
-            for leftover in (target, *(target.with_name(target.name + s) for s in SIDECARS)):
-                leftover.unlink(missing_ok=True)
-        raise
+    else:
+        imported = _import_to_file(Path(target), path, key)
     if key is not None:
         pin_ledger_key(key)
     how = "its key pinned" if key is not None or signer in pinned else "key NOT pinned"
@@ -306,6 +303,22 @@ def import_(
         f"imported {imported.tree_size} entries signed by key id {result.head.key_id[:16]} ({how})",
         highlight=False,
     )
+
+
+def _import_to_file(target: Path, path: Path, key: bytes | None) -> VerifyResult:
+    """Import into a ledger file, leaving no empty ledger behind if it fails."""
+    if target.exists() and not target.is_file():
+        raise InputError(f"{target}: is not a file; --ledger names the ledger file")
+    created = not target.exists()
+    private_dir(target.parent)
+    try:
+        with Ledger.open(target) as store:  # no key: the export's own head is stored
+            return store.import_(path, key)
+    except BaseException:
+        if created:  # leave no empty ledger behind
+            for leftover in (target, *(target.with_name(target.name + s) for s in SIDECARS)):
+                leftover.unlink(missing_ok=True)
+        raise
 
 
 @ledger_app.command("verify-export")

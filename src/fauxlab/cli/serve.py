@@ -59,7 +59,9 @@ def serve(
     max_upload_mb: int = typer.Option(200, "--max-upload-mb", help="Largest upload accepted."),
     workers: int = typer.Option(1, "--workers", help="Analyses run at once (one process each)."),
     queue: int = typer.Option(16, "--queue", help="Analyses that may wait; more answer 429."),
-    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (default: yours)."),
+    ledger: str | None = typer.Option(
+        None, "--ledger", help="Ledger file or postgresql:// URL (default: yours)."
+    ),
     detectors: str | None = typer.Option(
         None, "--detectors", help="Comma-separated detector names (default: every one available)."
     ),

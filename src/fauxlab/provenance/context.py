@@ -1,4 +1,4 @@
-"""Where seals are recorded and who signs them: one ledger file and one signing identity."""
+"""Where seals are recorded and who signs them: one ledger and one signing identity."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fauxlab.config import fauxlab_home, private_dir
 from fauxlab.provenance.ledger import Ledger
+from fauxlab.provenance.ledger.storage import LedgerLocation, as_location, is_url
 from fauxlab.provenance.signing import SigningIdentity
 
 
@@ -15,19 +16,23 @@ from fauxlab.provenance.signing import SigningIdentity
 class Provenance:
     """The ledger at `ledger_path`, signed by the identity kept in `identity_dir`.
 
-    Defaults: `FAUXLAB_LEDGER`, else `<fauxlab home>/ledger.sqlite`; the identity in
-    `<fauxlab home>/identity` (see `fauxlab.config`). The ledger's tree heads are signed
-    with the identity's Ed25519 key, so one folder holds every secret fauxlab has.
+    `ledger_path` is a file, or a `postgresql://` URL (kept as text: see
+    `ledger.storage`). Defaults: `FAUXLAB_LEDGER`, else `<fauxlab home>/ledger.sqlite`;
+    the identity in `<fauxlab home>/identity` (see `fauxlab.config`). The ledger's tree
+    heads are signed with the identity's Ed25519 key, so one folder holds every secret
+    fauxlab has.
     """
 
-    ledger_path: Path
+    ledger_path: LedgerLocation
     identity_dir: Path
 
     @classmethod
-    def default(cls, ledger_path: Path | None = None) -> Provenance:
+    def default(cls, ledger_path: LedgerLocation | None = None) -> Provenance:
+        """`ledger_path` (a --ledger value), else FAUXLAB_LEDGER, else the home's file."""
         env = os.environ.get("FAUXLAB_LEDGER")
         home = fauxlab_home()
-        chosen = ledger_path or (Path(env).expanduser() if env else home / "ledger.sqlite")
+        given = ledger_path or env
+        chosen = as_location(given) if given else home / "ledger.sqlite"
         return cls(ledger_path=chosen, identity_dir=home / "identity")
 
     def identity(self) -> SigningIdentity:
@@ -35,5 +40,6 @@ class Provenance:
 
     def open_ledger(self, identity: SigningIdentity | None = None) -> Ledger:
         signer = identity or self.identity()
-        private_dir(self.ledger_path.parent)
+        if not is_url(self.ledger_path):
+            private_dir(Path(self.ledger_path).parent)
         return Ledger.open(self.ledger_path, signing_key=signer.ledger_key)

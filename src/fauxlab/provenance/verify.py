@@ -25,6 +25,7 @@ from fauxlab.provenance.ledger import (
     SignedTreeHead,
     verify_inclusion_proof,
 )
+from fauxlab.provenance.ledger.storage import ledger_exists
 from fauxlab.provenance.phash import hamming, image_lookups, video_lookups
 from fauxlab.provenance.signing import SigningIdentity
 from fauxlab.provenance.watermark import AudioWatermarkReading
@@ -178,7 +179,7 @@ def _check_ledger(
     hashes: Lookups,
     near_distance: int = NEAR_DISTANCE,
 ) -> LedgerFinding:
-    if not provenance.ledger_path.exists():
+    if not ledger_exists(provenance.ledger_path):
         return LedgerFinding("no-ledger")
     with Ledger.open(provenance.ledger_path) as ledger:  # read only: no key, no signing
         status, entry, distance, variant = _find(ledger, digest, marks, hashes, near_distance)

@@ -28,6 +28,7 @@ from fauxlab.provenance.ledger import (
     verify_inclusion_proof,
 )
 from fauxlab.provenance.ledger.heads import ORIGIN
+from fauxlab.provenance.ledger.storage import is_url
 from fauxlab.provenance.signing import SigningIdentity
 from fauxlab.web.jobs import JobFailedError, JobRunner
 from fauxlab.web.problems import SECURITY_HEADERS, ProblemError
@@ -187,10 +188,11 @@ class _Ledger:
 
     def __init__(self, request: Request) -> None:
         provenance = _settings(request).provenance
-        if not provenance.ledger_path.is_file():
+        location = provenance.ledger_path
+        if not (is_url(location) or Path(location).is_file()):
             raise ProblemError(404, "this server has no ledger yet: nothing has been sealed")
         try:
-            self.ledger = Ledger.open(provenance.ledger_path)
+            self.ledger = Ledger.open(location)
         except LedgerError as exc:
             raise ProblemError(503, f"the ledger cannot be opened: {_no_path(exc)}") from None
         # The operator's key, if this installation has one (never created here).

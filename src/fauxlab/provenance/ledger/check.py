@@ -10,7 +10,6 @@ the last head that still verifies and the first that does not.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -27,6 +26,7 @@ from fauxlab.provenance.ledger.merkle import (
     verify_consistency,
 )
 from fauxlab.provenance.ledger.schema import stored_bytes
+from fauxlab.provenance.ledger.storage import Database
 from fauxlab.provenance.ledger.transfer import stored_heads
 
 Levels = list[list[bytes | None]]
@@ -87,7 +87,7 @@ class CheckReport:
 
 
 class _Audit:
-    def __init__(self, conn: sqlite3.Connection, trusted: set[bytes] | None) -> None:
+    def __init__(self, conn: Database, trusted: set[bytes] | None) -> None:
         self.conn = conn
         self.trusted = trusted
         self.key_ids: dict[str, None] = {}
@@ -298,7 +298,7 @@ def _consistent(levels: Levels, old: SignedTreeHead, new: SignedTreeHead) -> boo
     return verify_consistency(old.tree_size, new.tree_size, old.root_bytes, new.root_bytes, proof)
 
 
-def run_check(conn: sqlite3.Connection, trusted: set[bytes] | None = None) -> CheckReport:
+def run_check(conn: Database, trusted: set[bytes] | None = None) -> CheckReport:
     """Audit the ledger behind `conn` (call inside one read transaction); with `trusted`,
     heads must also be signed by one of those raw public keys."""
     audit = _Audit(conn, trusted)

@@ -14,7 +14,6 @@ frames each have their own row and all lead back to the one entry.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from itertools import combinations
 from typing import NamedTuple
@@ -24,6 +23,7 @@ from numpy.typing import NDArray
 
 from fauxlab.provenance.ledger.entries import LedgerEntry, hex_digest
 from fauxlab.provenance.ledger.errors import LedgerRequestError
+from fauxlab.provenance.ledger.storage import Database
 
 CHUNKS = 16
 CHUNK_BITS = 16
@@ -118,9 +118,7 @@ def _closest(
     return best
 
 
-def indexed_search(
-    conn: sqlite3.Connection, queries: Sequence[bytes], max_distance: int
-) -> dict[int, int]:
+def indexed_search(conn: Database, queries: Sequence[bytes], max_distance: int) -> dict[int, int]:
     """Entry index -> distance for every entry within `max_distance`, via the chunk index."""
     keys = probe_keys(queries, max_distance)
     best: dict[int, int] = {}
@@ -138,11 +136,11 @@ def indexed_search(
 
 
 def scan_search(
-    conn: sqlite3.Connection, queries: Sequence[bytes], max_distance: int, block: int = 100_000
+    conn: Database, queries: Sequence[bytes], max_distance: int, block: int = 100_000
 ) -> dict[int, int]:
     """The same answer by reading every stored hash: the baseline the index must beat."""
     best: dict[int, int] = {}
-    cursor = conn.execute("SELECT hash_id, hash FROM pdq")
+    cursor = conn.execute("SELECT hash_id, hash FROM pdq ORDER BY hash_id")
     while rows := cursor.fetchmany(block):
         for index, distance in _closest(rows, queries, max_distance).items():
             best[index] = min(distance, best.get(index, 257))
@@ -150,7 +148,7 @@ def scan_search(
 
 
 def search(
-    conn: sqlite3.Connection,
+    conn: Database,
     queries: Sequence[bytes],
     max_distance: int,
     limit: int | None,

@@ -1,19 +1,19 @@
-"""The ledger: an append-only RFC 6962 log of generated media in one SQLite file.
+"""The ledger: an append-only RFC 6962 log of generated media, in an SQLite file or in
+PostgreSQL (see `storage`: the location picks the backend; everything else is shared).
 
-Every write is one `BEGIN IMMEDIATE` transaction, so processes appending at once are put
-in one total order (no gaps, no duplicate indices) and a process killed part-way leaves
-the log as it was before that append. Entries, tree nodes and the near-duplicate index
-are written in the same transaction, so they can never disagree except by tampering,
-which `check()` finds. Not thread-safe: use one `Ledger` per thread or process.
+Every write is one transaction that holds the ledger's write lock from its start, so
+writers appending at once are put in one total order (no gaps, no duplicate indices) and
+a writer killed part-way leaves the log as it was before that append. Entries, tree
+nodes and the near-duplicate index are written in the same transaction, so they can
+never disagree except by tampering, which `check()` finds. Not thread-safe: use one
+`Ledger` per thread or process.
 """
 
 from __future__ import annotations
 
 import functools
 import secrets
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -29,7 +29,6 @@ from fauxlab.provenance.ledger.errors import (
     LedgerError,
     LedgerKeyError,
     LedgerRequestError,
-    translate_sqlite_errors,
 )
 from fauxlab.provenance.ledger.heads import (
     SignedTreeHead,
@@ -40,10 +39,11 @@ from fauxlab.provenance.ledger.heads import (
 )
 from fauxlab.provenance.ledger.merkle import consistency_proof_from, inclusion_proof_from, leaf_hash
 from fauxlab.provenance.ledger.proofs import ConsistencyProof, InclusionProof
-from fauxlab.provenance.ledger.schema import connect, stored_bytes
+from fauxlab.provenance.ledger.schema import stored_bytes
+from fauxlab.provenance.ledger.storage import Database, LedgerLocation, open_storage
 from fauxlab.provenance.ledger.transfer import VerifyResult
 from fauxlab.provenance.ledger.tree import Frontier, stored_root, with_subtrees
-from fauxlab.provenance.ledger.writes import insert_entries
+from fauxlab.provenance.ledger.writes import explain_collision, insert_entries, is_collision
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -52,51 +52,54 @@ _ENTRY_COLUMNS = "entry_json, leaf_hash"
 
 
 def _translated(method: Callable[Concatenate[Ledger, P], R]) -> Callable[Concatenate[Ledger, P], R]:
-    """Run a public method with SQLite errors turned into ledger errors."""
+    """Run a public method with database errors turned into ledger errors."""
 
     @functools.wraps(method)
     def wrapper(self: Ledger, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        with translate_sqlite_errors(self.path, self.busy_timeout):
+        with self._db.errors():
             return method(self, *args, **kwargs)
 
     return wrapper
 
 
 class Ledger:
-    """A transparency ledger at `path`; heads are signed with `signing_key`.
+    """A transparency ledger at `location` (a file, or a `postgresql://` URL); heads are
+    signed with `signing_key`.
 
     Without `signing_key`, the key at `key_path` (default `fauxlab_home()/
     ledger-ed25519.pem`) is loaded, or created, the first time a head is signed:
     reading and proving need no key. `busy_timeout` is how long a write waits for
-    another process's; `durable` fsyncs every commit (slower; survives power loss).
+    another writer's; `durable` waits for every commit to reach the disk (slower;
+    survives power loss).
     """
 
     def __init__(
         self,
-        path: Path,
+        location: LedgerLocation,
         *,
         signing_key: Ed25519PrivateKey | None = None,
         key_path: Path | None = None,
         busy_timeout: float = 5.0,
         durable: bool = False,
     ) -> None:
-        self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._key = signing_key
         self._key_path = key_path
         # (size, right edge) after this process's last committed append: saves reading the
         # edge back while no other process has appended since
         self._edge: tuple[int, Frontier] | None = None
-        with translate_sqlite_errors(self.path, busy_timeout):
-            self._conn = connect(self.path, busy_timeout, durable)
+        self._db = open_storage(location, busy_timeout, durable)
+        self.path = self._db.name
+        """Where the ledger is, as messages show it (a URL without its password)."""
+        self._conn = self._db.conn
 
     @classmethod
-    def open(cls, path: Path, **options: Any) -> Ledger:
-        """Open or create the ledger at `path`; `options` as for the constructor."""
-        return cls(path, **options)
+    def open(cls, location: LedgerLocation, **options: Any) -> Ledger:
+        """Open or create the ledger at `location`; `options` as for the constructor."""
+        return cls(location, **options)
 
     def close(self) -> None:
-        self._conn.close()
+        self._db.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -110,23 +113,9 @@ class Ledger:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Ledger({str(self.path)!r})"
+        return f"Ledger({self.path!r})"
 
-    # -- transactions -------------------------------------------------------------------
-
-    @contextmanager
-    def _transaction(self, mode: str) -> Iterator[sqlite3.Connection]:
-        """IMMEDIATE takes the write lock up front, so the size read inside stays true."""
-        self._conn.execute(f"BEGIN {mode}")
-        try:
-            yield self._conn
-        except BaseException:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
-
-    def _size(self, conn: sqlite3.Connection) -> int:
+    def _size(self, conn: Database) -> int:
         row = conn.execute("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM entries").fetchone()
         return int(row[0])
 
@@ -161,12 +150,18 @@ class Ledger:
         if not items:
             return []
         self._edge, edge = None, self._edge
-        with self._transaction("IMMEDIATE") as conn:
-            size = self._size(conn)
-            entries = [LedgerEntry.from_data(size + k, data) for k, data in enumerate(items)]
-            frontier = list(edge[1]) if edge and edge[0] == size else None
-            blobs = [entry.to_json() for entry in entries]
-            frontier = insert_entries(conn, self.path, size, entries, blobs, frontier)
+        entries: list[LedgerEntry] = []
+        try:
+            with self._db.transaction(write=True) as conn:
+                size = self._size(conn)
+                entries = [LedgerEntry.from_data(size + k, data) for k, data in enumerate(items)]
+                frontier = list(edge[1]) if edge and edge[0] == size else None
+                blobs = [entry.to_json() for entry in entries]
+                frontier = insert_entries(conn, self.path, size, entries, blobs, frontier)
+        except Exception as exc:
+            if is_collision(exc):
+                raise explain_collision(self._conn, self.path, entries) from exc
+            raise
         self._edge = (size + len(entries), frontier)  # only once committed
         return entries
 
@@ -222,15 +217,17 @@ class Ledger:
         """Entries with a PDQ hash within `max_distance` bits of any query hash, closest
         first; `scan=True` reads every stored hash instead of using the index (baseline)."""
         queries = neardup.pdq_bytes(pdq)
-        with self._transaction("DEFERRED") as conn:
+        with self._db.transaction(write=False) as conn:
             ranked = neardup.search(conn, queries, max_distance, limit, scan)
             indices = [index for index, _ in ranked]
-            rows = conn.execute(
-                f"SELECT leaf_index, {_ENTRY_COLUMNS} FROM entries "
-                f"WHERE leaf_index IN ({','.join('?' * len(indices))})",
-                indices,
-            )
-            entries = {row[0]: self._entry(row[1], row[2]) for row in rows}
+            entries = {}
+            if indices:  # PostgreSQL refuses an empty IN list
+                rows = conn.execute(
+                    f"SELECT leaf_index, {_ENTRY_COLUMNS} FROM entries "
+                    f"WHERE leaf_index IN ({','.join('?' * len(indices))})",
+                    indices,
+                )
+                entries = {row[0]: self._entry(row[1], row[2]) for row in rows}
         return [neardup.NearMatch(entries[index], distance) for index, distance in ranked]
 
     # -- tree heads and proofs -----------------------------------------------------------
@@ -248,11 +245,11 @@ class Ledger:
     @_translated
     def root(self, tree_size: int | None = None) -> str:
         """Merkle root (hex) of the first `tree_size` entries (default: all)."""
-        with self._transaction("DEFERRED") as conn:
+        with self._db.transaction(write=False) as conn:
             size = self._checked_size(conn, tree_size)
             return stored_root(conn, self.path, size).hex()
 
-    def _checked_size(self, conn: sqlite3.Connection, tree_size: int | None) -> int:
+    def _checked_size(self, conn: Database, tree_size: int | None) -> int:
         size = self._size(conn)
         if tree_size is None:
             return size
@@ -293,7 +290,7 @@ class Ledger:
                 "re-signed silently: check the ledger, then adopt it with `fauxlab ledger "
                 "head --adopt`"
             )
-        with self._transaction("IMMEDIATE") as conn:
+        with self._db.transaction(write=True) as conn:
             size = self._size(conn)
             head = sign_head(key, size, stored_root(conn, self.path, size))
             transfer.store_head(conn, head)
@@ -302,7 +299,7 @@ class Ledger:
     @_translated
     def prove(self, index: int, tree_size: int | None = None) -> InclusionProof:
         """Audit path of entry `index` in the tree of `tree_size` entries (default: all)."""
-        with self._transaction("DEFERRED") as conn:
+        with self._db.transaction(write=False) as conn:
             size = self._checked_size(conn, tree_size)
             if not 0 <= index < size:
                 raise EntryNotFoundError(
@@ -327,7 +324,7 @@ class Ledger:
     @_translated
     def prove_consistency(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
         """Proof that the first `old_size` entries are a prefix of the first `new_size`."""
-        with self._transaction("DEFERRED") as conn:
+        with self._db.transaction(write=False) as conn:
             size = self._checked_size(conn, new_size)
             if not 0 <= old_size <= size:
                 raise LedgerRequestError(f"{self.path}: old size {old_size} is outside 0..{size}")
@@ -346,7 +343,7 @@ class Ledger:
         `trusted_keys` (raw public keys) to also refuse heads signed by any other key.
         """
         trusted = None if trusted_keys is None else set(trusted_keys)
-        with self._transaction("DEFERRED") as conn:
+        with self._db.transaction(write=False) as conn:
             return run_check(conn, trusted)
 
     @_translated
@@ -355,7 +352,7 @@ class Ledger:
         `transfer`); return the head, which `verify_export` checks the file against."""
         latest = self.latest_head()  # an imported head is passed on as it was signed
         head = latest if latest is not None and latest.tree_size == self.size else self.head()
-        with self._transaction("DEFERRED") as conn:
+        with self._db.transaction(write=False) as conn:
             transfer.write_export(conn, head, Path(path), overwrite=overwrite)
         return head
 
@@ -367,7 +364,12 @@ class Ledger:
         the key inside the file is used, which proves integrity but not origin.
         """
         verified = transfer.verified_export(Path(path), public_key)  # before taking the lock
-        with self._transaction("IMMEDIATE") as conn:
-            transfer.load_export(conn, self.path, verified)
+        try:
+            with self._db.transaction(write=True) as conn:
+                transfer.load_export(conn, self.path, verified)
+        except Exception as exc:
+            if is_collision(exc):  # an export with one id twice (its own check refuses it)
+                raise explain_collision(self._conn, self.path, verified[1]) from exc
+            raise
         self._edge = None
         return verified[0]

@@ -14,7 +14,6 @@ checkpoint text in `heads.head_message`. Verification streams: memory stays O(lo
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -25,6 +24,7 @@ from fauxlab.provenance.ledger.errors import ExportError, LedgerCorruptError, Le
 from fauxlab.provenance.ledger.heads import SignedTreeHead, verify_head
 from fauxlab.provenance.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash
 from fauxlab.provenance.ledger.schema import stored_bytes
+from fauxlab.provenance.ledger.storage import Database
 from fauxlab.provenance.ledger.tree import Frontier, extend_frontier, stored_root
 from fauxlab.provenance.ledger.writes import insert_entries
 
@@ -50,7 +50,7 @@ class _InvalidExportError(Exception):
     """Internal: the export fails verification for the reason given."""
 
 
-def stored_heads(conn: sqlite3.Connection) -> list[SignedTreeHead]:
+def stored_heads(conn: Database) -> list[SignedTreeHead]:
     rows = conn.execute(
         "SELECT tree_size, root, timestamp, key_id, public_key, signature FROM heads "
         "ORDER BY head_id"
@@ -58,7 +58,7 @@ def stored_heads(conn: sqlite3.Connection) -> list[SignedTreeHead]:
     return [_head(row) for row in rows]
 
 
-def latest_head(conn: sqlite3.Connection) -> SignedTreeHead | None:
+def latest_head(conn: Database) -> SignedTreeHead | None:
     row = conn.execute(
         "SELECT tree_size, root, timestamp, key_id, public_key, signature FROM heads "
         "ORDER BY head_id DESC LIMIT 1"
@@ -73,7 +73,7 @@ def _head(row: tuple[int, bytes, str, str, bytes, bytes]) -> SignedTreeHead:
     )
 
 
-def store_head(conn: sqlite3.Connection, head: SignedTreeHead) -> None:
+def store_head(conn: Database, head: SignedTreeHead) -> None:
     conn.execute(
         "INSERT INTO heads (tree_size, root, timestamp, key_id, public_key, signature) "
         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -99,7 +99,7 @@ def frontier_root(frontier: Frontier) -> bytes:
 
 
 def write_export(
-    conn: sqlite3.Connection, head: SignedTreeHead, path: Path, *, overwrite: bool = False
+    conn: Database, head: SignedTreeHead, path: Path, *, overwrite: bool = False
 ) -> None:
     """Write the first `head.tree_size` entries and `head`; refuse if they disagree."""
     header = {
@@ -223,8 +223,8 @@ def verified_export(
 
 
 def load_export(
-    conn: sqlite3.Connection,
-    ledger: Path,
+    conn: Database,
+    ledger: str | Path,
     verified: tuple[VerifyResult, list[LedgerEntry], list[bytes]],
 ) -> None:
     """Load a verified export into the empty ledger behind `conn`, its signed head included

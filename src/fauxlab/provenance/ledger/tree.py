@@ -11,7 +11,6 @@ million entries thus costs two SQL statements instead of a few hundred.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -24,6 +23,7 @@ from fauxlab.provenance.ledger.merkle import (
     node_hash,
     subtree_root_from_perfect,
 )
+from fauxlab.provenance.ledger.storage import Database
 
 T = TypeVar("T")
 NodeKey = tuple[int, int]
@@ -45,34 +45,26 @@ def frontier_keys(size: int) -> list[NodeKey]:
     return keys
 
 
-def fetch_nodes(
-    conn: sqlite3.Connection, path: Path, keys: Iterable[NodeKey]
-) -> dict[NodeKey, bytes]:
+def fetch_nodes(conn: Database, path: str | Path, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
     """Perfect-node hashes by (level, index), all of them or a `LedgerCorruptError`."""
     wanted = sorted(set(keys))
-    found: dict[NodeKey, bytes] = {}
     leaves = [index for level, index in wanted if level == 0]
     inner = [key for key in wanted if key[0] > 0]
-    for start in range(0, len(leaves), 2 * _MAX_KEYS):
-        batch = leaves[start : start + 2 * _MAX_KEYS]
-        rows = conn.execute(
-            "SELECT leaf_index, leaf_hash FROM entries "
-            f"WHERE leaf_index IN ({','.join('?' * len(batch))})",
-            batch,
+    node_queries = [_node_query(inner[k : k + _MAX_KEYS]) for k in range(0, len(inner), _MAX_KEYS)]
+    leaf_queries = [
+        _leaf_query(leaves[k : k + 2 * _MAX_KEYS]) for k in range(0, len(leaves), 2 * _MAX_KEYS)
+    ]
+    queries = node_queries + leaf_queries
+    if len(node_queries) == len(leaf_queries) == 1 and 2 * len(inner) + len(leaves) <= _MAX_KEYS:
+        # the usual case (a proof, a root, the right edge): one statement, so one round
+        # trip to a database server instead of two
+        (nodes_sql, node_params), (leaves_sql, leaf_params) = queries
+        queries = [(f"{nodes_sql} UNION ALL {leaves_sql}", node_params + leaf_params)]
+    found: dict[NodeKey, bytes] = {}
+    for sql, params in queries:
+        found.update(
+            ((level, index), bytes(digest)) for level, index, digest in conn.execute(sql, params)
         )
-        found.update(((0, index), bytes(digest)) for index, digest in rows)
-    for start in range(0, len(inner), _MAX_KEYS):
-        pairs = inner[start : start + _MAX_KEYS]
-        # a join against a VALUES list seeks the primary key once per pair; a row-value
-        # IN list does not
-        rows = conn.execute(
-            "WITH wanted(level, node_index) AS (VALUES "
-            + ",".join(["(?, ?)"] * len(pairs))
-            + ") SELECT n.level, n.node_index, n.hash FROM wanted "
-            "JOIN nodes AS n ON n.level = wanted.level AND n.node_index = wanted.node_index",
-            [number for key in pairs for number in key],
-        )
-        found.update(((level, index), bytes(digest)) for level, index, digest in rows)
     missing = [key for key in wanted if key not in found]
     if missing:
         level, index = missing[0]
@@ -89,7 +81,24 @@ def fetch_nodes(
     return found
 
 
-def with_subtrees(conn: sqlite3.Connection, path: Path, plan: Callable[[SubtreeRoot], T]) -> T:
+def _leaf_query(indices: list[int]) -> tuple[str, list[int]]:
+    marks = ",".join("?" * len(indices))
+    return f"SELECT 0, leaf_index, leaf_hash FROM entries WHERE leaf_index IN ({marks})", indices
+
+
+def _node_query(pairs: list[NodeKey]) -> tuple[str, list[int]]:
+    """A join against a VALUES list seeks the primary key once per pair; a row-value IN
+    list does not."""
+    sql = (
+        "WITH wanted(level, node_index) AS (VALUES "
+        + ",".join(["(?, ?)"] * len(pairs))
+        + ") SELECT n.level, n.node_index, n.hash FROM wanted "
+        "JOIN nodes AS n ON n.level = wanted.level AND n.node_index = wanted.node_index"
+    )
+    return sql, [number for key in pairs for number in key]
+
+
+def with_subtrees(conn: Database, path: str | Path, plan: Callable[[SubtreeRoot], T]) -> T:
     """Run `plan` (a proof or root builder) against the stored tree in two passes."""
     needed: set[NodeKey] = set()
 
@@ -106,14 +115,14 @@ def with_subtrees(conn: sqlite3.Connection, path: Path, plan: Callable[[SubtreeR
     )
 
 
-def stored_root(conn: sqlite3.Connection, path: Path, size: int) -> bytes:
+def stored_root(conn: Database, path: str | Path, size: int) -> bytes:
     """MTH of the first `size` leaves from popcount(size) stored nodes."""
     if size == 0:
         return EMPTY_ROOT
     return with_subtrees(conn, path, lambda subtree: subtree(0, size))
 
 
-def load_frontier(conn: sqlite3.Connection, path: Path, size: int) -> Frontier:
+def load_frontier(conn: Database, path: str | Path, size: int) -> Frontier:
     """The right-edge blocks appending continues from."""
     keys = frontier_keys(size)
     nodes = fetch_nodes(conn, path, keys)

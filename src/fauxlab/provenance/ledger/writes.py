@@ -12,14 +12,15 @@ from fauxlab.provenance.ledger import neardup
 from fauxlab.provenance.ledger.entries import LedgerEntry
 from fauxlab.provenance.ledger.errors import WatermarkCollisionError
 from fauxlab.provenance.ledger.merkle import leaf_hash
+from fauxlab.provenance.ledger.storage import Database
 from fauxlab.provenance.ledger.tree import Frontier, extend_frontier, load_frontier
 
 _MAX_VARIABLES = 30_000  # SQLite allows 32,766 bound parameters per statement
 
 
 def insert_entries(
-    conn: sqlite3.Connection,
-    path: Path,
+    conn: Database,
+    path: str | Path,
     size: int,
     entries: list[LedgerEntry],
     blobs: list[bytes],
@@ -36,12 +37,9 @@ def insert_entries(
         (e.index, blob, leaf, e.sha256, e.watermark_id, e.kind, e.created)
         for e, blob, leaf in zip(entries, blobs, leaves, strict=True)
     ]
-    try:
-        conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    except sqlite3.IntegrityError as exc:
-        if "watermark_id" in str(exc):
-            raise _collision(conn, path, entries) from exc
-        raise
+    # a watermark id already taken fails here (or, on PostgreSQL, when the batched writes
+    # are sent): the caller names it after the rollback (see `explain_collision`)
+    conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     if frontier is None:
         frontier = load_frontier(conn, path, size)
     conn.executemany("INSERT INTO nodes VALUES (?, ?, ?)", extend_frontier(frontier, size, leaves))
@@ -55,6 +53,14 @@ def insert_entries(
     return frontier
 
 
+def is_collision(exc: BaseException) -> bool:
+    """Whether the entries' unique watermark id refused a row: SQLite's error, or SQLSTATE
+    23505 from PostgreSQL's driver (not imported unless a database is used)."""
+    sqlstate = getattr(exc, "sqlstate", None)
+    refused = isinstance(exc, sqlite3.IntegrityError) or sqlstate == "23505"
+    return refused and "watermark_id" in str(exc)
+
+
 def _refuse_repeats(entries: list[LedgerEntry]) -> None:
     seen: set[int] = set()
     for entry in entries:
@@ -66,9 +72,11 @@ def _refuse_repeats(entries: list[LedgerEntry]) -> None:
         seen.add(entry.watermark_id)
 
 
-def _collision(
-    conn: sqlite3.Connection, path: Path, entries: list[LedgerEntry]
+def explain_collision(
+    conn: Database, path: str | Path, entries: list[LedgerEntry]
 ) -> WatermarkCollisionError:
+    """The error for a refused batch, naming the entry that holds the id (run after the
+    failed transaction rolled back: a failed PostgreSQL transaction answers nothing)."""
     ids = [entry.watermark_id for entry in entries]
     taken = "a watermark id is already taken"
     for start in range(0, len(ids), _MAX_VARIABLES):
