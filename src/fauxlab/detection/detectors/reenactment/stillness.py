@@ -26,6 +26,7 @@ GROW = 0.25  # the head region is grown by this share of the face width
 RAISE = 0.6  # the brows are raised by this share of the nose-to-chin length, for hair
 BORDER = 0.02  # share of the frame's short side left out at its edge (letterbox, logos)
 MIN_PIXELS = 500  # background smaller than this (a tight face crop) is not measured
+SIDES = 24  # of the polygon standing in for the growing disc
 MIN_FACE_CHANGE = 0.5  # grey levels: a face that did not move says nothing about the rest
 
 
@@ -39,18 +40,26 @@ def _hull(points: NDArray[np.float64], shape: tuple[int, int]) -> NDArray[np.uin
     return mask
 
 
+def _grown_hull(
+    points: NDArray[np.float64], radius: float, shape: tuple[int, int]
+) -> NDArray[np.uint8]:
+    """The convex hull of `points` grown by `radius` px: the hull of the points moved
+    round a circle (a convex region grown by a disc; far quicker than a dilation with a
+    disc tens of pixels wide, which took most of the detector's time)."""
+    angles = np.linspace(0.0, 2.0 * np.pi, SIDES, endpoint=False)
+    ring = radius / np.cos(np.pi / SIDES) * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    return _hull((points[:, None, :] + ring[None]).reshape(-1, 2), shape)
+
+
 def head_region(faces: list[Face], shape: tuple[int, int]) -> Bools:
     """Where the head is in any of the frames: the jaw and raised brows, grown."""
     head = np.zeros(shape, np.uint8)
-    width = 1.0
     for face in faces:
         p = face.landmarks.astype(np.float64)
         lift = (p[8] - p[27:31].mean(axis=0)) * RAISE
-        head |= _hull(np.concatenate([p[JAW], p[17:27] - lift]), shape)
-        width = max(width, float(np.linalg.norm(p[16] - p[0])))
-    radius = max(2, round(GROW * width))
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    return np.asarray(cv2.dilate(head, disc) > 0)
+        width = max(1.0, float(np.linalg.norm(p[16] - p[0])))
+        head |= _grown_hull(np.concatenate([p[JAW], p[17:27] - lift]), GROW * width, shape)
+    return head > 0
 
 
 def pair_stillness(first: tuple[RGBImage, Face], second: tuple[RGBImage, Face]) -> float | None:
