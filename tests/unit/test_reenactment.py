@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from fauxlab.detection.analysed import AnalysedMedia, analyse
 from fauxlab.detection.detectors.reenactment.detector import ReenactmentDetector
@@ -45,7 +46,7 @@ def _clip(folder: Path, name: str) -> Path:
     return path
 
 
-def _face(points: np.ndarray) -> Face:
+def _face(points: NDArray[np.float32]) -> Face:
     landmarks = points.astype(np.float32)
     return Face(box_of(landmarks, 0.1), landmarks, 1.0, "test", track_id=0)
 
