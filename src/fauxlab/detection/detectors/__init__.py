@@ -17,4 +17,5 @@ BUILTIN: tuple[str, ...] = (
     "traces",
     "shallowfake",
     "voice",
+    "reenactment",
 )
