@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from fauxlab.provenance.ledger import SignedTreeHead, verify_head
-from fauxlab.provenance.seal import ModelInfo, seal_image
+from fauxlab.provenance.seal import ModelInfo, seal_file, seal_image
 from serve_helpers import (
     alive,
     assert_problem,
@@ -48,6 +48,14 @@ def sealed(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> P
 
 
 @pytest.fixture(scope="module")
+def sealed_speech(tmp_path_factory: pytest.TempPathFactory, speech_file: Path) -> Path:
+    """Speech fauxlab "made": the real recording watermarked, signed and recorded as WAV."""
+    out = tmp_path_factory.mktemp("sealed-speech") / "made-by-fauxlab.wav"
+    seal_file(speech_file, out, ModelInfo("test-tts", "cd" * 32))
+    return out
+
+
+@pytest.fixture(scope="module")
 def photo(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Path:
     path = tmp_path_factory.mktemp("photo") / "astronaut.jpg"
     Image.fromarray(np.ascontiguousarray(astronaut[:, ::-1])).save(path, quality=90)
@@ -60,7 +68,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(data_dir: Path, sealed: Path) -> Iterator[str]:
+def server(data_dir: Path, sealed: Path, sealed_speech: Path) -> Iterator[str]:
     with running_server(data_dir, *DETECTORS, "--max-upload-mb", "2") as base:
         yield base
 
@@ -197,6 +205,21 @@ def test_analysis_of_real_speech_end_to_end(
     assert report.status_code == 200 and "voicemail.bin" in report.text
     assert str(speech_file) not in report.text and str(data_dir) not in report.text
     assert not list((data_dir / "uploads").iterdir())
+
+
+def test_sealed_speech_is_caught_by_its_marks_and_verified(
+    client: httpx.Client, sealed_speech: Path, speech_file: Path
+) -> None:
+    analysis = wait_done(client, _upload(client, sealed_speech).json()["url"])
+    (file,) = analysis["result"]["files"]
+    assert file["kind"] == "audio"
+    assert file["verdict"] == "fake" and file["decided_by"] == "provenance"
+    report = _upload(client, sealed_speech, "/api/verify").json()
+    assert report["sealed_by_fauxlab"] is True and report["tampered"] is False
+    assert report["watermark"]["found"] is True and report["ledger"]["status"] == "exact"
+    assert report["credentials"]["present"] and report["credentials"]["valid"]
+    plain = _upload(client, speech_file, "/api/verify").json()
+    assert plain["sealed_by_fauxlab"] is False and plain["watermark"]["found"] is False
 
 
 def test_a_corrupt_sound_fails_in_one_line(
