@@ -1,11 +1,12 @@
-"""The voice features of every 2 s window, from spectra computed once per recording.
+"""The voice features of every 2 s window, from spectra computed once per frame.
 
 The features are defined per window (`features.fine_structure`, `phase_coherence`,
 `long_fine_structure`), and computing them so ran every STFT twice (windows overlap by
 half) and smoothed each frame's spectrum in a Python loop. Everything those functions do
 frame by frame (FFTs, log spectra, envelopes, phase differences between neighbouring
-frames) is the same whichever window a frame falls in, so here it is done once for the
-whole recording; each window then picks its frames (its own loud ones) and pools them
+frames) is the same whichever window a frame falls in, so here it is done once per frame,
+for a stretch of 16 windows at a time (so that an hour of sound never holds all its
+spectra at once); each window then picks its frames (its own loud ones) and pools them
 with the same formulas. The values match the per-window definitions to float rounding
 (`tests/unit/test_voice_windows.py`), so the shipped model stays valid.
 
@@ -48,6 +49,8 @@ from fauxlab.detection.detectors.voice.features import (
 )
 
 Float64 = NDArray[np.float64]
+LFCC_CHUNK = 4096  # frames (41 s) whose spectra are held at once
+STRETCH_WINDOWS = 16  # windows (17 s of sound) whose detailed spectra are held at once
 ENVELOPE_QUEFRENCIES = 30  # as `features.fine_structure`: below the pitch of any voice
 LONG_SMOOTHING = 15  # bins, as `features.long_fine_structure`
 
@@ -57,7 +60,6 @@ class ShortSpectra:
     """25 ms frames (the LFCC grid): level, log power, and its fine structure."""
 
     levels: Float64  # frames, dB
-    power: Float64  # frames x bins
     spectrum: Float64  # frames x bins, dB
     residual: Float64  # spectrum minus its cepstral envelope
 
@@ -82,7 +84,7 @@ def short_spectra(samples: FloatArray, settings: LfccSettings) -> ShortSpectra:
     keep = ENVELOPE_QUEFRENCIES
     cepstrum[:, keep : -keep + 1] = 0
     envelope = np.fft.rfft(cepstrum, axis=1).real[:, : spectrum.shape[1]]
-    return ShortSpectra(levels, power, spectrum, spectrum - envelope)
+    return ShortSpectra(levels, spectrum, spectrum - envelope)
 
 
 def _stft(samples: FloatArray, size: int, hop: int) -> NDArray[np.complex128]:
@@ -92,12 +94,25 @@ def _stft(samples: FloatArray, size: int, hop: int) -> NDArray[np.complex128]:
     return out
 
 
-def lfcc_from_power(power: Float64, settings: LfccSettings) -> Float64:
-    """`features.lfcc` from an already computed power spectrum."""
-    energies = np.log(power @ linear_filters(settings).T + 1e-10)
-    cepstra = dct(energies, type=2, norm="ortho", axis=1)[:, : settings.coefficients]
-    first = _deltas(cepstra)
-    return np.hstack([cepstra, first, _deltas(first)])
+def levels_and_lfcc(samples: FloatArray, settings: LfccSettings) -> tuple[Float64, Float64]:
+    """`features.frame_levels` and `features.lfcc` of the whole recording, a few thousand
+    frames at a time (an hour of sound never holds all its spectra at once)."""
+    x = np.asarray(samples, np.float64)
+    frames = _view(x, settings.window, settings.hop) if len(x) >= settings.window else None
+    if frames is None:  # shorter than one frame: padded, as `features._frames` does
+        frames = _frames(samples, settings)
+    window = np.hamming(settings.window)
+    filters = linear_filters(settings).T
+    levels, cepstra = [], []
+    for at in range(0, len(frames), LFCC_CHUNK):
+        chunk = frames[at : at + LFCC_CHUNK]
+        levels.append(10 * np.log10(np.mean(chunk**2, axis=1) + 1e-10))
+        power = np.square(np.abs(np.fft.rfft(chunk * window, settings.n_fft, axis=1)))
+        energies = np.log(power @ filters + 1e-10)
+        cepstra.append(dct(energies, type=2, norm="ortho", axis=1)[:, : settings.coefficients])
+    joined = np.concatenate(cepstra)
+    first = _deltas(joined)
+    return np.concatenate(levels), np.hstack([joined, first, _deltas(first)])
 
 
 @dataclass(frozen=True)
@@ -180,19 +195,28 @@ class BandTables:
         return out
 
 
-class Recording:
-    """One recording's spectra, computed once, and each window's features pooled from
-    them."""
+class Stretch:
+    """The spectra of a stretch of a recording that holds a few consecutive windows
+    (those starting from frame `first` to frame `last`), each computed once, and each
+    window's detailed features pooled from them."""
 
-    def __init__(self, samples: FloatArray, settings: LfccSettings) -> None:
+    def __init__(self, samples: FloatArray, settings: LfccSettings, first: int, last: int) -> None:
         self.samples = samples
         self.settings = settings
-        self.short = short_spectra(samples, settings)
-        self.cepstra = lfcc_from_power(self.short.power, settings)
-        self.speech = speech_frames(self.short.levels)[: len(self.cepstra)]
+        self.first = first
+        self.begin = first * settings.hop
+        end = min((last + settings.segment_frames) * settings.hop + settings.window, len(samples))
+        self.piece = samples[self.begin : end]
+        self._short: ShortSpectra | None = None
         self._fine: tuple[BandTables, Float64, Float64] | None = None
         self._phase: PhaseSpectra | None = None
         self._long: tuple[Float64, BandTables] | None = None
+
+    @property
+    def short(self) -> ShortSpectra:
+        if self._short is None:
+            self._short = short_spectra(self.piece, self.settings)
+        return self._short
 
     @property
     def fine(self) -> tuple[BandTables, Float64, Float64]:
@@ -210,14 +234,14 @@ class Recording:
     @property
     def phase(self) -> PhaseSpectra:
         if self._phase is None:
-            self._phase = phase_spectra(self.samples)
+            self._phase = phase_spectra(self.piece)
         return self._phase
 
     @property
     def long(self) -> tuple[Float64, BandTables]:
         """64 ms frames' loudest bin, and their fine structure's tables."""
         if self._long is None:
-            spectrum, residual = long_spectra(self.samples)
+            spectrum, residual = long_spectra(self.piece)
             bands = _bands(LONG_BANDS, spectrum.shape[1])
             self._long = spectrum.max(axis=1), BandTables(residual, bands)
         return self._long
@@ -232,7 +256,7 @@ class Recording:
     def detail_features(self, start: int) -> FloatArray:
         """fine_structure, phase_coherence and long_fine_structure of window `start`."""
         offset, length = self._piece(start)
-        if offset % PHASE_HOP or length < LONG_FFT + LONG_HOP:  # off the grid: per window
+        if (offset - self.begin) % PHASE_HOP or length < LONG_FFT + LONG_HOP:  # off the grid
             piece = self.samples[offset : offset + length]
             return np.concatenate(
                 [
@@ -241,7 +265,8 @@ class Recording:
                     long_fine_structure(piece),
                 ]
             )
-        fine = self._fine_of(start, length)
+        fine = self._fine_of(start - self.first, length)
+        offset -= self.begin
         return np.concatenate([fine, self._phase_of(offset, length), self._long_of(offset, length)])
 
     def _fine_of(self, start: int, length: int) -> FloatArray:
@@ -290,8 +315,8 @@ def segment_features(samples: FloatArray, settings: LfccSettings) -> Segments:
     """Mean and spread of the speech frames' LFCC in each window with enough speech, with
     the window's fine-structure and phase features. A recording shorter than a window is
     one window. (`features.segment_features_per_window` computes the same, slowly.)"""
-    recording = Recording(samples, settings)
-    cepstra, speech = recording.cepstra, recording.speech
+    levels, cepstra = levels_and_lfcc(samples, settings)
+    speech = speech_frames(levels)[: len(cepstra)]
     length, hop = settings.segment_frames, settings.segment_hop_frames
     rows: list[NDArray[np.float64]] = []
     kept: list[int] = []
@@ -300,11 +325,14 @@ def segment_features(samples: FloatArray, settings: LfccSettings) -> Segments:
         if mask.size == 0 or mask.mean() < MIN_SPEECH_SHARE:
             continue
         chosen = cepstra[start : start + length][mask]
-        parts = [chosen.mean(axis=0), chosen.std(axis=0)]
-        if not settings.lfcc_only:
-            parts.append(recording.detail_features(start))
-        rows.append(np.concatenate(parts))
+        rows.append(np.concatenate([chosen.mean(axis=0), chosen.std(axis=0)]))
         kept.append(start)
+    if not settings.lfcc_only:
+        for at in range(0, len(kept), STRETCH_WINDOWS):
+            group = kept[at : at + STRETCH_WINDOWS]
+            stretch = Stretch(samples, settings, group[0], group[-1])
+            for k, start in enumerate(group, at):
+                rows[k] = np.concatenate([rows[k], stretch.detail_features(start)])
     seconds = settings.hop / settings.rate
     first = np.array(kept, np.float64) * seconds
     features = np.array(rows, np.float32).reshape(len(rows), settings.size)
