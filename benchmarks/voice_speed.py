@@ -2,14 +2,17 @@
 beside it; and what it adds to `detect` on a talking-head video.
 
     python benchmarks/voice_speed.py [--data ../shared/data] [--video FILE] [--repeat 3]
+                                     [--minutes 10]
 
 1. A 60 s clip of held-out speech (`fauxlab.datasplit.SPEECH`), joined in a temporary
    folder: its window features computed window by window (`segment_features_per_window`,
-   what the detector did before) and from spectra computed once per recording
+   what the detector did before) and from spectra computed once per frame
    (`segment_features`, what it does now), checked equal; then the whole score (the
    speech checks, the features, the model), before and after. Best of `--repeat`, the two
    ways taking turns.
-2. A talking-head video: decoding and face tracking once, then every default detector's
+2. Memory: the two ways' peak allocation (numpy's, as `tracemalloc` sees it) on the
+   clip repeated to `--minutes` minutes.
+3. A talking-head video: decoding and face tracking once, then every default detector's
    `examine` (figures drawn); the voice detector's share of the whole.
 
 The issue's goals: a 60 s clip scored in <= 2 s on two cores, and the voice detector
@@ -22,6 +25,7 @@ import argparse
 import os
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,7 +95,7 @@ def clip_speed(clip: Path, repeat: int) -> None:
         lambda: segment_features(samples, model.settings),
     )
     print(f"60 s clip, {len(new.features)} windows; largest feature difference {difference:g}")
-    print(f"  window features: per window {before:.3f} s, once per recording {after:.3f} s "
+    print(f"  window features: per window {before:.3f} s, once per frame {after:.3f} s "
           f"(ratio {before / after:.2f})")  # fmt: skip
     before, after = _best(
         repeat, lambda: score_before(samples, model), lambda: score_after(samples, model)
@@ -107,6 +111,21 @@ def clip_speed(clip: Path, repeat: int) -> None:
 
     (total,) = _best(repeat, detect)
     print(f"  decode + voice detector + its figure: {total:.3f} s")
+
+
+def peak_memory(clip: Path, minutes: float) -> None:
+    settings = load_shipped_model().settings
+    sound = read_audio(clip, settings.rate)
+    assert sound is not None
+    samples = np.resize(sound.samples, round(minutes * 60 * settings.rate))
+    peaks = []
+    for way in (segment_features_per_window, segment_features):
+        tracemalloc.start()
+        way(samples, settings)
+        peaks.append(tracemalloc.get_traced_memory()[1] / 2**20)
+        tracemalloc.stop()
+    print(f"{minutes:g} min: peak memory per window {peaks[0]:.0f} MB, once per frame "
+          f"{peaks[1]:.0f} MB (ratio {peaks[0] / peaks[1]:.2f})")  # fmt: skip
 
 
 def video_share(video: Path) -> None:
@@ -133,10 +152,13 @@ def main() -> None:
     data_argument(parser)
     parser.add_argument("--video", type=Path, default=None, help="default: videos/hdtf-1.mp4")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--minutes", type=float, default=10.0, help="for the memory peak")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as folder:
-        clip_speed(sixty_seconds(args.data, Path(folder)), args.repeat)
+        clip = sixty_seconds(args.data, Path(folder))
+        clip_speed(clip, args.repeat)
+        peak_memory(clip, args.minutes)
     video_share(args.video or args.data / "videos" / "hdtf-1.mp4")
 
 
