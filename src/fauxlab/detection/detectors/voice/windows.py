@@ -10,8 +10,8 @@ spectra at once); each window then picks its frames (its own loud ones) and pool
 with the same formulas. The values match the per-window definitions to float rounding
 (`tests/unit/test_voice_windows.py`), so the shipped model stays valid.
 
-A window whose frames do not fall on the whole recording's frame grid (settings whose
-hop does not divide evenly, or a recording too short to fill one frame) is computed the
+A window whose frames do not fall on its stretch's frame grid (settings whose hop does
+not divide evenly, or a recording too short to fill one 64 ms frame) is computed the
 per-window way.
 """
 
