@@ -1,5 +1,5 @@
 """The page in a real headless Chromium (Debian's, driven by Playwright): upload a real
-photo and a real video, wait for the verdicts, check that evidence and plots render,
+photo, a real video and real speech, wait for the verdicts, check that evidence and plots render,
 check a ledger proof in the browser, by keyboard alone and on a phone-sized screen.
 
 Screenshots are kept in build/e2e/ as test artefacts. The browser comes from conftest.py
@@ -107,6 +107,29 @@ def test_photo_and_video_get_verdicts_with_evidence_and_plots(
     page.screenshot(path=str(ARTEFACTS / "video.png"), full_page=True)
     assert errors == []
     assert (ARTEFACTS / "video.png").stat().st_size > 10_000
+
+
+def test_speech_gets_a_voice_verdict_a_player_and_its_spectrogram(
+    browser: Any, server: str, speech_file: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"))
+    page.goto(server)
+    _analyse(page, speech_file)
+    assert page.inner_text("#verdict") in ("Fake", "No sign of manipulation", "Uncertain")
+    assert page.locator("img.thumb").count() == 0  # a sound has no frame to show
+    # The uploaded file itself plays from the browser's copy (the CSP lets blob: media in).
+    page.wait_for_function("() => document.querySelector('#player').readyState >= 1")
+    assert page.evaluate("document.querySelector('#player').duration") > 5
+    voice = page.locator('article.evidence[data-detector="voice"]')
+    assert voice.count() == 1 and voice.locator(".na").count() == 0
+    assert "P(fake)" in voice.inner_text()
+    assert _images_loaded(page, 'article.evidence[data-detector="voice"] img') == 1
+    assert page.locator("article.provenance").count() == 1
+    page.screenshot(path=str(ARTEFACTS / "speech.png"), full_page=True)
+    assert errors == []
 
 
 def test_keyboard_only_ledger_proof_on_a_narrow_screen(browser: Any, server: str) -> None:

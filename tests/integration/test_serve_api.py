@@ -9,6 +9,7 @@ import io
 import os
 import signal
 import string
+import struct
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from fauxlab.provenance.ledger import SignedTreeHead, verify_head
-from fauxlab.provenance.seal import ModelInfo, seal_image
+from fauxlab.provenance.seal import ModelInfo, seal_file, seal_image
 from serve_helpers import (
     alive,
     assert_problem,
@@ -34,7 +35,7 @@ from serve_helpers import (
     wait_done,
 )
 
-DETECTORS = ("--detectors", "provenance,spectrum")  # quick to load; the e2e test uses all
+DETECTORS = ("--detectors", "provenance,spectrum,voice")  # quick to load; the e2e test uses all
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +44,14 @@ def sealed(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> P
     folder = tmp_path_factory.mktemp("sealed")
     out = folder / "made-by-fauxlab.png"
     seal_image(astronaut[::2, ::2], out, ModelInfo("test-generator", "ab" * 32))
+    return out
+
+
+@pytest.fixture(scope="module")
+def sealed_speech(tmp_path_factory: pytest.TempPathFactory, speech_file: Path) -> Path:
+    """Speech fauxlab "made": the real recording watermarked, signed and recorded as WAV."""
+    out = tmp_path_factory.mktemp("sealed-speech") / "made-by-fauxlab.wav"
+    seal_file(speech_file, out, ModelInfo("test-tts", "cd" * 32))
     return out
 
 
@@ -59,7 +68,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(data_dir: Path, sealed: Path) -> Iterator[str]:
+def server(data_dir: Path, sealed: Path, sealed_speech: Path) -> Iterator[str]:
     with running_server(data_dir, *DETECTORS, "--max-upload-mb", "2") as base:
         yield base
 
@@ -75,6 +84,11 @@ def _upload(client: httpx.Client, path: Path, route: str = "/api/analyses") -> h
         return client.post(route, files={"file": (path.name, handle)})
 
 
+def _upload_as(client: httpx.Client, path: Path, name: str) -> httpx.Response:
+    with path.open("rb") as handle:
+        return client.post("/api/analyses", files={"file": (name, handle)})
+
+
 def test_analysis_of_a_photo_end_to_end(client: httpx.Client, photo: Path, data_dir: Path) -> None:
     created = _upload(client, photo)
     assert created.status_code == 202, created.text
@@ -88,7 +102,7 @@ def test_analysis_of_a_photo_end_to_end(client: httpx.Client, photo: Path, data_
     (file,) = document["files"]
     assert file["path"] == "astronaut.jpg"  # the client's name, never our upload path
     assert file["verdict"] in ("real", "uncertain", "fake") and file["face_count"] >= 1
-    assert {e["detector"] for e in file["evidence"]} == {"provenance", "spectrum"}
+    assert {e["detector"] for e in file["evidence"]} == {"provenance", "spectrum", "voice"}
     spectrum = next(e for e in file["evidence"] if e["detector"] == "spectrum")
     chart = spectrum["figures"][0]
     assert chart["format"] == "svg"
@@ -145,7 +159,7 @@ def test_bad_uploads_are_problems_and_leave_nothing(
 ) -> None:
     text = tmp_path / "notes.jpg"
     text.write_text("not a picture, whatever the name says")
-    assert_problem(_upload(client, text), 415, "not an image or video")
+    assert_problem(_upload(client, text), 415, "not an image, video or sound file")
     empty = tmp_path / "empty.png"
     empty.write_bytes(b"")
     assert_problem(_upload(client, empty), 400, "empty")
@@ -161,6 +175,76 @@ def test_bad_uploads_are_problems_and_leave_nothing(
     assert "Traceback" not in failed["error"]
     assert_problem(client.get(f"/api/analyses/{failed['id']}/report"), 409, "failed")
     assert not [p for p in (data_dir / "uploads").iterdir()]
+
+
+def test_analysis_of_real_speech_end_to_end(
+    client: httpx.Client, speech_file: Path, data_dir: Path
+) -> None:
+    """A sound upload (named as a client might, suffix unrelated to its content) gets the
+    voice detector's verdict with its figure, the provenance evidence, and no thumbnail."""
+    created = _upload_as(client, speech_file, "voicemail.bin")
+    assert created.status_code == 202, created.text
+    analysis = wait_done(client, created.json()["url"])
+    assert analysis["status"] == "done", analysis
+    assert analysis["kind"] == "audio" and analysis["filename"] == "voicemail.bin"
+    (file,) = analysis["result"]["files"]
+    assert file["kind"] == "audio" and file["path"] == "voicemail.bin"
+    assert file["duration"] > 5 and file["face_count"] == 0
+    evidence = {e["detector"]: e for e in file["evidence"]}
+    assert evidence["provenance"]["details"]["sealed_by_fauxlab"] is False
+    assert evidence["spectrum"]["probability"] is None  # a picture detector: not applicable
+    voice = evidence["voice"]
+    assert voice["probability"] is not None and file["decided_by"] == "voice"
+    assert voice["details"]["windows"] == len(voice["details"]["timeline"]) >= 3
+    (figure,) = voice["figures"]
+    url = f"{created.json()['url']}/files/figures/voice/{quote(figure['name'])}.{figure['format']}"
+    picture = client.get(url)
+    assert picture.status_code == 200 and picture.content.startswith(b"\x89PNG")
+    assert_problem(client.get(f"{created.json()['url']}/files/thumbnail.jpg"), 404, "thumbnail")
+    report = client.get(created.json()["report_url"])
+    assert report.status_code == 200 and "voicemail.bin" in report.text
+    assert str(speech_file) not in report.text and str(data_dir) not in report.text
+    assert not list((data_dir / "uploads").iterdir())
+
+
+def test_sealed_speech_is_caught_by_its_marks_and_verified(
+    client: httpx.Client, sealed_speech: Path, speech_file: Path
+) -> None:
+    analysis = wait_done(client, _upload(client, sealed_speech).json()["url"])
+    (file,) = analysis["result"]["files"]
+    assert file["kind"] == "audio"
+    assert file["verdict"] == "fake" and file["decided_by"] == "provenance"
+    report = _upload(client, sealed_speech, "/api/verify").json()
+    assert report["sealed_by_fauxlab"] is True and report["tampered"] is False
+    assert report["watermark"]["found"] is True and report["ledger"]["status"] == "exact"
+    assert report["credentials"]["present"] and report["credentials"]["valid"]
+    plain = _upload(client, speech_file, "/api/verify").json()
+    assert plain["sealed_by_fauxlab"] is False and plain["watermark"]["found"] is False
+
+
+def test_a_corrupt_sound_fails_in_one_line(
+    client: httpx.Client, speech_file: Path, tmp_path: Path, data_dir: Path
+) -> None:
+    """A WAV whose header promises sound it does not hold, and a FLAC cut short: each
+    analysis fails with a one-line reason, and nothing of the upload is kept."""
+    wav = tmp_path / "broken.wav"
+    # RIFF header, a 16-byte fmt chunk (PCM, mono, 16 kHz, 16 bit), a data chunk's header
+    fmt = struct.pack("<4sI4s4sIHHIIHH", b"RIFF", 36 + 64000, b"WAVE", b"fmt ", 16, 1, 1,
+                      16000, 32000, 2, 16)  # fmt: skip
+    header = fmt + struct.pack("<4sI", b"data", 64000)
+    wav.write_bytes(header + bytes(range(256)) * 4)  # 1 KB of the 64 KB announced
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(speech_file.read_bytes()[:200])
+    for path in (wav, cut):
+        created = _upload(client, path)
+        assert created.status_code == 202, created.text
+        failed = wait_done(client, created.json()["url"])
+        assert failed["status"] == "failed", failed
+        error = failed["error"]
+        assert error and "\n" not in error and "Traceback" not in error
+        assert any(word in error for word in ("truncated", "corrupt", "no decodable"))
+        assert str(data_dir) not in error and str(tmp_path) not in error
+    assert not list((data_dir / "uploads").iterdir())
 
 
 def test_unknown_routes_and_ids_are_problems(client: httpx.Client) -> None:

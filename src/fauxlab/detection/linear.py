@@ -24,7 +24,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.numpy import save
 
 from fauxlab.errors import ModelError
-from fauxlab.training.checkpoint import write_atomic
+from fauxlab.fileio import write_durably
 
 FloatArray = NDArray[np.float32]
 HEAD_TENSORS = ("mean", "std", "weights", "bias", "platt")
@@ -118,7 +118,7 @@ class LinearModel(Generic[S]):
         return model_bytes(tensors, metadata)
 
     def save(self, path: Path) -> None:
-        write_atomic(path, self.to_bytes())
+        write_durably(path, self.to_bytes())
 
     def metrics(self) -> dict[str, Any]:
         """The held-out numbers recorded at training time (empty if none)."""

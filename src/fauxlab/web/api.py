@@ -39,7 +39,7 @@ from fauxlab.web.uploads import new_id, store_upload
 router = APIRouter(prefix="/api")
 AnalysisId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{16}$", max_length=16)]
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-FilePart = Annotated[UploadFile, File(description="An image or a video.")]
+FilePart = Annotated[UploadFile, File(description="An image, a video or a sound file.")]
 
 
 class Created(BaseModel):
@@ -80,7 +80,8 @@ def _reservation(request: Request) -> str:
 
 @router.post("/analyses", status_code=202, response_model=Created, tags=["analyses"])
 async def create_analysis(request: Request, file: FilePart) -> Created:
-    """Upload an image or video to analyse; poll the URL in the answer for the result."""
+    """Upload an image, video or sound file to analyse; poll the URL in the answer for
+    the result."""
     settings, store, runner = _settings(request), _store(request), _runner(request)
     reservation = _reservation(request)  # held since before the body was read
     path, size = await run_in_threadpool(

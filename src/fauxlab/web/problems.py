@@ -11,10 +11,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 PROBLEM_TYPE = "application/problem+json"
-# The page loads nothing from elsewhere; figures come as same-origin PNGs or data: URIs.
+# The page loads nothing from elsewhere; figures come as same-origin PNGs or data: URIs,
+# and an uploaded sound is played from the browser's own copy (a blob: URL).
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+        "style-src 'self'; "
         "script-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",

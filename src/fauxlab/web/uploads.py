@@ -88,8 +88,8 @@ def store_upload(upload: UploadFile, folder: Path, limit: int) -> tuple[Path, in
         if suffix is None:
             raise ProblemError(
                 415,
-                "this is not an image or video fauxlab can read (JPEG, PNG, WebP, BMP, "
-                "MP4, MOV, WebM, MKV, AVI)",
+                "this is not an image, video or sound file fauxlab can read (JPEG, PNG, "
+                "WebP, BMP, MP4, MOV, WebM, MKV, AVI, WAV, FLAC, MP3, M4A/AAC, Ogg/Opus)",
             )
         final = folder / f"{new_id()}{suffix}"
         staging.rename(final)

@@ -113,10 +113,11 @@ async function analyse(file) {
     return;
   }
   const created = await response.json();
-  await poll(created.url, file.name);
+  await poll(created.url, file);
 }
 
-async function poll(url, name) {
+async function poll(url, file) {
+  const name = file.name;
   const bar = $("progress-analyse");
   for (;;) {
     const response = await fetch(url);
@@ -130,7 +131,7 @@ async function poll(url, name) {
     if (analysis.status === "done") {
       bar.hidden = true;
       setStatus("analyse", `${name}: done.`);
-      showAnalysis(analysis);
+      showAnalysis(analysis, file);
       return;
     }
     if (analysis.status === "failed") {
@@ -186,10 +187,44 @@ function provenancePanel(file) {
   return panel;
 }
 
-function showAnalysis(analysis) {
+// A sound is played from the browser's own copy: the server keeps no upload once judged.
+let playing = null;
+
+function player(upload) {
+  if (playing) URL.revokeObjectURL(playing);
+  playing = URL.createObjectURL(upload);
+  return el("audio", { id: "player", controls: true, preload: "metadata", src: playing });
+}
+
+function stretch(start, end) {
+  return `${start.toFixed(1)}–${end.toFixed(1)} s`;
+}
+
+function soundPanel(file, upload) {
+  // The file itself, and the voice detector's suspicious stretches as buttons that play them.
+  const audio = player(upload);
+  const panel = el("figure", { class: "sound" }, audio,
+    el("figcaption", {}, "The uploaded sound, played from your own copy."));
+  const voice = file.evidence.find((e) => e.detector === "voice");
+  const windows = ((voice && voice.details && voice.details.timeline) || [])
+    .filter((w) => w.p >= file.threshold);
+  if (windows.length) {
+    const list = el("ul", { class: "stretches", id: "stretches" });
+    for (const w of windows) {
+      const button = el("button", { type: "button" }, `${stretch(w.start, w.end)}: P(fake) ${percent(w.p)}`);
+      button.addEventListener("click", () => { audio.currentTime = w.start; audio.play(); });
+      list.append(el("li", {}, button));
+    }
+    panel.append(el("p", {}, "Stretches the voice detector finds suspicious (press one to hear it):"), list);
+  }
+  return panel;
+}
+
+function showAnalysis(analysis, upload) {
   const result = $("result-analyse");
   const doc = analysis.result;
   const file = doc.files[0];
+  const sound = file.kind === "audio";
   const verdictClass = file.verdict.replace(" ", "-");
   result.replaceChildren(
     el("div", { class: "verdict" },
@@ -200,11 +235,12 @@ function showAnalysis(analysis) {
       ? [el("p", { id: "edits", class: "edits" },
           el("strong", {}, "Edits (not evidence of a fake): "), file.edits.summary)]
       : []),
-    el("img", { class: "thumb", src: `/api/analyses/${analysis.id}/files/thumbnail.jpg`,
-      alt: "The frame with the most suspicious face, boxes coloured by score" }),
+    sound ? soundPanel(file, upload)
+      : el("img", { class: "thumb", src: `/api/analyses/${analysis.id}/files/thumbnail.jpg`,
+        alt: "The frame with the most suspicious face, boxes coloured by score" }),
     facts([
-      ["File", analysis.filename], ["Kind", file.kind], ["Size", `${file.width} × ${file.height}`],
-      ["Duration", file.duration ? `${file.duration} s` : ""], ["Faces found", String(file.face_count)],
+      ["File", analysis.filename], ["Kind", file.kind], ["Size", sound ? "" : `${file.width} × ${file.height}`],
+      ["Duration", file.duration ? `${file.duration} s` : ""], ["Faces found", sound ? "" : String(file.face_count)],
       ["Analysed in", `${file.seconds} s`],
     ]),
     el("p", { class: "downloads" },
@@ -222,8 +258,11 @@ function showAnalysis(analysis) {
   const provenance = provenancePanel(file);
   if (provenance) result.append(provenance);
   result.append(el("h3", {}, "Evidence"));
-  for (const item of file.evidence) {
-    if (item.detector !== "provenance") result.append(evidenceCard(analysis.id, item));
+  // Detectors that could judge this file first; "not applicable" ones after them.
+  const judged = (e) => (e.probability === null ? 1 : 0);
+  const cards = file.evidence.filter((e) => e.detector !== "provenance");
+  for (const item of [...cards].sort((a, b) => judged(a) - judged(b))) {
+    result.append(evidenceCard(analysis.id, item));
   }
   result.hidden = false;
   result.focus();

@@ -10,6 +10,7 @@ on a spectrogram; the file's probability is the calibrated mean over the windows
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,12 @@ from fauxlab.detection.detectors.voice.features import (
     LfccSettings,
     Segments,
     frame_levels,
+    has_voice,
     log_spectrogram,
-    segment_features,
     speech_frames,
-    voiced_frames,
 )
 from fauxlab.detection.detectors.voice.model import VoiceModel, load_model, load_shipped_model
+from fauxlab.detection.detectors.voice.windows import segment_features
 from fauxlab.detection.evidence import Evidence, Figure
 from fauxlab.media.images import RGBImage
 
@@ -74,8 +75,7 @@ def no_speech_reason(samples: FloatArray, settings: LfccSettings) -> str | None:
     frame_seconds = settings.hop / settings.rate
     if float(speech.sum()) * frame_seconds < MIN_SPEECH_SECONDS:
         return f"It holds under {MIN_SPEECH_SECONDS:.0f} s of sound: too little to judge."
-    voiced = speech & voiced_frames(samples, settings)[: len(speech)]
-    if float(voiced.sum()) * frame_seconds < MIN_VOICED_SECONDS:
+    if not has_voice(samples, settings, speech, math.ceil(MIN_VOICED_SECONDS / frame_seconds)):
         return "No voice was heard (no pitch in the sound: noise, not speech): nothing to judge."
     return None
 

@@ -145,9 +145,13 @@ class Segments:
     ends: NDArray[np.float64]
 
 
-def segment_features(samples: FloatArray, settings: LfccSettings) -> Segments:
+def segment_features_per_window(samples: FloatArray, settings: LfccSettings) -> Segments:
     """Mean and spread of the speech frames' LFCC in each window with enough speech. A
-    recording shorter than a window is one window."""
+    recording shorter than a window is one window.
+
+    The definition, window by window, as the shipped model was trained; the detector uses
+    `windows.segment_features`, which computes the same from spectra computed once per
+    recording (the test and the benchmark run both)."""
     cepstra = lfcc(samples, settings)
     speech = speech_frames(frame_levels(samples, settings))[: len(cepstra)]
     length, hop = settings.segment_frames, settings.segment_hop_frames
@@ -179,12 +183,32 @@ def segment_features(samples: FloatArray, settings: LfccSettings) -> Segments:
 
 PITCH_LAGS_HZ = (60.0, 420.0)  # voice pitch range searched
 VOICED_CORRELATION = 0.4  # normalised autocorrelation peak above which a frame is voiced
+VOICING_CHUNK = 256  # frames looked at a time by `has_voice`
 
 
 def voiced_frames(samples: FloatArray, settings: LfccSettings) -> NDArray[np.bool_]:
     """Frames with a clear pitch: the peak of the normalised autocorrelation over voice
     pitch lags (a quick YIN-like test; noise and silence have none)."""
+    return _voicing(_frames(samples, settings), settings)
+
+
+def has_voice(
+    samples: FloatArray, settings: LfccSettings, where: NDArray[np.bool_], needed: int
+) -> bool:
+    """Whether at least `needed` of the frames marked in `where` are voiced: the frames
+    `voiced_frames` would call voiced, looked at a few hundred at a time until enough are
+    found (a recording with a voice rarely needs more than its first second of speech)."""
     frames = _frames(samples, settings)
+    chosen = np.flatnonzero(where[: len(frames)])
+    found = 0
+    for at in range(0, len(chosen), VOICING_CHUNK):
+        found += int(_voicing(frames[chosen[at : at + VOICING_CHUNK]], settings).sum())
+        if found >= needed:
+            return True
+    return found >= needed
+
+
+def _voicing(frames: NDArray[np.float64], settings: LfccSettings) -> NDArray[np.bool_]:
     frames = frames - frames.mean(axis=1, keepdims=True)
     size = 2 * settings.n_fft
     power = np.abs(np.fft.rfft(frames * np.hanning(settings.window), size, axis=1)) ** 2

@@ -20,8 +20,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.signal import butter, resample_poly, sosfiltfilt
 
-from fauxlab.detection.detectors.voice.features import FloatArray, LfccSettings, segment_features
+from fauxlab.detection.detectors.voice.features import FloatArray, LfccSettings
 from fauxlab.detection.detectors.voice.model import VoiceModel
+from fauxlab.detection.detectors.voice.windows import segment_features
 from fauxlab.detection.linear import fit_linear
 from fauxlab.detection.metrics import equal_error_rate
 from fauxlab.errors import InputError
