@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import signal
 
 from fauxlab.errors import InputError
 from fauxlab.media.audio import read_audio
@@ -90,6 +89,8 @@ def _resample(samples: NDArray[np.floating[Any]], source: int, target: int) -> N
     if source == target:
         return np.asarray(samples, dtype=np.float64)
     ratio = Fraction(target, source).limit_denominator(1000)
+    from scipy import signal  # imported here: a second at start-up for every command
+
     out = signal.resample_poly(
         np.asarray(samples, np.float64), ratio.numerator, ratio.denominator, axis=-1
     )

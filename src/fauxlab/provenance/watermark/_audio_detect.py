@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage
 
 from fauxlab.provenance.watermark import _ecc
 from fauxlab.provenance.watermark._audio_layout import (
@@ -151,6 +150,8 @@ def whiten(band: FloatArray) -> FloatArray:
     S over noise N moves by the mark's share S / (S + N) only, so it is weighted by an
     estimate of that share, 1 - N / (S + N), with N each bin's `_NOISE_QUANTILE` power
     over time: silence and cells that added noise buries count for nothing."""
+    from scipy import ndimage  # imported here: a second at start-up for every command
+
     floor = _FLOOR * float(band.mean()) + 1e-20
     level = np.log(band + floor)
     high = level - ndimage.gaussian_filter1d(level, SIGMA, axis=1, mode="nearest")
