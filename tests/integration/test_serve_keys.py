@@ -5,6 +5,7 @@ analyses, and each key has its own rate limit. The keys file never holds a key."
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from fauxlab.web.store import SCHEMA, AnalysisStore
 from serve_helpers import assert_problem, running_server
 
 RATE = 8  # requests a minute per key
@@ -119,3 +121,23 @@ def test_each_key_has_its_own_rate_limit(server: str, keyring: tuple[Path, dict[
         assert int(limited.headers["retry-after"]) >= 1
         other = client.get("/api/ledger/search?sha256=" + "0" * 64, headers=bearer(made["bob"]))
         assert other.status_code != 429
+
+
+def test_a_database_from_before_keys_gains_owners_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "analyses.sqlite"
+    with sqlite3.connect(path) as old:
+        old.executescript(SCHEMA.replace(",\n    owner TEXT", ""))
+        old.execute(
+            "INSERT INTO analyses (id, filename, kind, size, status, created) "
+            "VALUES ('old', 'a.png', 'image', 1, 'done', 1)"
+        )
+    old.close()
+    store = AnalysisStore(path)
+    try:
+        kept = store.get("old")
+        assert kept is not None and kept.owner is None and kept.filename == "a.png"
+        store.add("new", "b.png", "image", 1, tmp_path / "b.png", owner="ab" * 32)
+        added = store.get("new")
+        assert added is not None and added.owner == "ab" * 32
+    finally:
+        store.close()
