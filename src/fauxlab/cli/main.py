@@ -47,6 +47,7 @@ app.command("detect")(detect.detect)
 app.command("bench")(detect.bench)
 app.command("scan")(scan.scan_command)
 app.command("serve")(serve.serve)
+app.add_typer(serve.keys_app, name="serve-keys")
 
 
 def _version(value: bool) -> None:

@@ -87,6 +87,16 @@ def serve(
     max_connections: int = typer.Option(
         64, "--max-connections", help="Open connections at most; more answer 503."
     ),
+    keys: Path | None = typer.Option(
+        None,
+        "--keys",
+        envvar="FAUXLAB_API_KEYS",
+        help="API keys file (`fauxlab serve-keys add`): /api/ then needs a bearer key. "
+        "Required off loopback.",
+    ),
+    rate_limit: int = typer.Option(
+        120, "--rate-limit", help="Requests per minute per API key (0: no limit)."
+    ),
 ) -> None:
     """Serve the web page and the HTTP API (OpenAPI docs at /api/docs)."""
     if not 0 < port < 65536:
@@ -97,19 +107,23 @@ def serve(
         raise InputError("--worker-memory-mb, --job-timeout and --keep-days cannot be negative")
     if max_pixels < 1 or max_video_seconds <= 0 or max_connections < 1:
         raise InputError("--max-pixels, --max-video-seconds and --max-connections must be positive")
+    if rate_limit < 0:
+        raise InputError("--rate-limit cannot be negative (0: no limit)")
     if 0 < worker_memory_mb < 256:
         raise InputError("--worker-memory-mb: give a worker at least 256 MB (or 0: no limit)")
     folder = data or fauxlab_home() / "serve"
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: is a file; --data needs a folder")
-    recipe = _recipe(detectors)
-    _check_port_free(host, port)
-    if not _is_loopback(host):
-        stderr.print(
-            f"warning: listening on {host}, not loopback: anyone who can reach this machine "
-            "can upload files; put it behind an authenticating proxy",
-            highlight=False,
+    if keys is None and not _is_loopback(host):
+        raise InputError(
+            f"--host {host} is not loopback: give API keys with --keys FILE (or "
+            "FAUXLAB_API_KEYS); create them with `fauxlab serve-keys add NAME --keys FILE`"
         )
+    recipe = _recipe(detectors)
+    from fauxlab.web.keys import load_keys
+
+    api_keys = tuple(load_keys(keys).items()) if keys is not None else ()
+    _check_port_free(host, port)
     import uvicorn
 
     from fauxlab.provenance.context import Provenance
@@ -133,10 +147,18 @@ def serve(
         keep_days=keep_days,
         upload_idle_s=upload_timeout,
         allowed_hosts=tuple(dict.fromkeys(h for h in hosts if h)),
+        api_keys=api_keys,
+        rate_limit=rate_limit,
     )
     os.umask(0o077)  # uploads, the database and its journals: for this user only
     AnalysisStore(settings.database).close()  # a damaged database: one line now, not at start-up
     stderr.print(f"fauxlab serving http://{host}:{port}/ (data in {folder})", highlight=False)
+    if api_keys:
+        stderr.print(
+            f"{len(api_keys)} API key(s): /api/ needs 'Authorization: Bearer KEY'; the web "
+            "page is for loopback use without keys",
+            highlight=False,
+        )
     app = create_app(settings)
     try:
         uvicorn.run(
@@ -153,3 +175,24 @@ def serve(
         runner = getattr(app.state, "runner", None)
         if runner is not None:
             runner.close()
+
+
+keys_app = typer.Typer(help="API keys for `fauxlab serve --keys`.", no_args_is_help=True)
+
+
+@keys_app.command("add")
+def add_key(
+    name: str = typer.Argument(..., help="Who the key is for (letters, digits, _ . @ -)."),
+    keys: Path = typer.Option(
+        ..., "--keys", envvar="FAUXLAB_API_KEYS", help="Keys file (created if missing)."
+    ),
+) -> None:
+    """Create a random key, print it once, and append only its SHA-256 to the keys file."""
+    from fauxlab.web.keys import add_key as append
+
+    key = append(keys, name)
+    print(key)
+    stderr.print(
+        f"key {name!r} added to {keys} (only its hash is stored: keep the key now)",
+        highlight=False,
+    )

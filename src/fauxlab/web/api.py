@@ -88,7 +88,8 @@ async def create_analysis(request: Request, file: FilePart) -> Created:
         store_upload, file, settings.uploads, settings.max_upload_bytes
     )
     analysis_id = new_id()
-    store.add(analysis_id, _display_name(file), media_kind(path).value, size, path)
+    name, kind = _display_name(file), media_kind(path).value
+    store.add(analysis_id, name, kind, size, path, owner=_owner(request))
     runner.submit(analysis_id, path, _display_name(file), reservation)
     url = f"/api/analyses/{analysis_id}"
     return Created(id=analysis_id, status=Status.QUEUED.value, url=url, report_url=url + "/report")
@@ -109,9 +110,15 @@ def report_policy(html: str) -> str:
     )
 
 
+def _owner(request: Request) -> str | None:
+    """The hash of the API key this request came with (None on a server without keys)."""
+    owner: str | None = getattr(request.state, "owner", None)
+    return owner
+
+
 def _analysis(request: Request, analysis_id: str) -> Any:
     analysis = _store(request).get(analysis_id)
-    if analysis is None:
+    if analysis is None or analysis.owner != _owner(request):  # another key's: not there
         raise ProblemError(404, f"no analysis {analysis_id}; it may belong to another server")
     return analysis
 

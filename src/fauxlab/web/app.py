@@ -18,6 +18,7 @@ from fauxlab import __version__
 from fauxlab.config import private_dir
 from fauxlab.web.api import router
 from fauxlab.web.jobs import JobRunner, QueueFullError
+from fauxlab.web.keys import RateLimiter, key_hash
 from fauxlab.web.problems import (
     SECURITY_HEADERS,
     BodyTooLargeError,
@@ -25,8 +26,10 @@ from fauxlab.web.problems import (
     UploadStalledError,
     busy,
     install_handlers,
+    rate_limited,
     stalled,
     too_large,
+    unauthorized,
 )
 from fauxlab.web.settings import ServeSettings
 from fauxlab.web.store import AnalysisStore
@@ -35,6 +38,7 @@ from fauxlab.web.uploads import BodyLimit, declared_too_large
 STATIC = Path(str(resources.files("fauxlab.web") / "static"))
 UPLOAD_ROUTES = ("/api/analyses", "/api/verify")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+OPEN_ROUTES = ("/api/health", "/api/docs", "/api/openapi.json")  # no key needed
 
 
 def _hostname(netloc: str) -> str:
@@ -57,6 +61,31 @@ class _Guard:
         )
         self.limit = settings.max_upload_bytes
         self.hosts = frozenset(h.lower() for h in settings.allowed_hosts)
+        self.keys = dict(settings.api_keys)
+        self.per_minute = settings.rate_limit
+        self.limiter = RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None
+
+    def _key_refusal(self, scope: Scope, headers: dict[bytes, bytes]) -> ProblemError | None:
+        """With keys: a known bearer token within its rate, or 401/429. The key's hash
+        goes in the request's state so routes show each key only its own analyses."""
+        path = scope["path"]
+        if not self.keys or not path.startswith("/api/") or path in OPEN_ROUTES:
+            return None
+        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return unauthorized(
+                "this server needs an API key: send it as 'Authorization: Bearer KEY'; "
+                "its operator creates keys with `fauxlab serve-keys add`"
+            )
+        digest = key_hash(token.strip())
+        if digest not in self.keys:
+            return unauthorized("unknown API key: ask this server's operator for one")
+        if self.limiter is not None:
+            wait = self.limiter.take(digest)
+            if wait:
+                return rate_limited(self.per_minute, wait)
+        scope.setdefault("state", {})["owner"] = digest
+        return None
 
     def _refusal(self, scope: Scope, headers: dict[bytes, bytes]) -> ProblemError | None:
         host = headers.get(b"host", b"").decode("latin-1")
@@ -98,7 +127,8 @@ class _Guard:
                 message["headers"] = raw
             await send(message)
 
-        refusal = self._refusal(scope, dict(scope.get("headers", [])))
+        headers = dict(scope.get("headers", []))
+        refusal = self._refusal(scope, headers) or self._key_refusal(scope, headers)
         if refusal is None and scope["method"] == "POST" and scope["path"] in UPLOAD_ROUTES:
             runner: JobRunner = scope["app"].state.runner
             try:  # before a byte of the body is read

@@ -66,6 +66,19 @@ def busy(capacity: int, retry_after: int = 10) -> ProblemError:
     )
 
 
+def unauthorized(detail: str) -> ProblemError:
+    return ProblemError(401, detail, {"WWW-Authenticate": 'Bearer realm="fauxlab"'})
+
+
+def rate_limited(per_minute: int, retry_after: int) -> ProblemError:
+    return ProblemError(
+        429,
+        f"this key may make {per_minute} requests a minute; try again in {retry_after} s",
+        {"Retry-After": str(retry_after)},
+        kind="rate-limited",
+    )
+
+
 def stalled() -> ProblemError:
     return ProblemError(
         408, "the upload stalled: the server stopped waiting for the rest of the file; "

@@ -39,6 +39,10 @@ class ServeSettings:
     # Host names the server answers to (DNS rebinding), and so the origins it takes
     # uploads from (cross-site requests).
     allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
+    # API keys, SHA-256 hex to name: when there are any, every /api/ route but health and
+    # the docs needs one as a bearer token, and each analysis is seen only by its key.
+    api_keys: tuple[tuple[str, str], ...] = ()  # (hash, name) pairs
+    rate_limit: int = 0  # requests per minute per key (0: no limit)
 
     @property
     def max_video_frames(self) -> int:

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS analyses (
     started REAL,
     finished REAL,
     error TEXT,
-    document TEXT
+    document TEXT,
+    owner TEXT
 );
 CREATE TABLE IF NOT EXISTS artefacts (
     analysis_id TEXT NOT NULL REFERENCES analyses(id),
@@ -71,6 +72,7 @@ class Analysis:
     finished: float | None
     error: str | None
     document: dict[str, Any] | None
+    owner: str | None = None  # the SHA-256 of the API key that created it (None: no keys)
 
     def summary(self) -> dict[str, Any]:
         """What the API shows: everything but our private upload path."""
@@ -92,7 +94,7 @@ class Analysis:
 
 _COLUMNS = (
     "id, filename, kind, size, upload, status, progress, stage, created, started, "
-    "finished, error, document"
+    "finished, error, document, owner"
 )
 
 
@@ -101,7 +103,7 @@ def _analysis(row: tuple[Any, ...]) -> Analysis:
         id=row[0], filename=row[1], kind=row[2], size=row[3], upload=row[4],
         status=Status(row[5]), progress=row[6], stage=row[7], created=row[8],
         started=row[9], finished=row[10], error=row[11],
-        document=json.loads(row[12]) if row[12] else None,
+        document=json.loads(row[12]) if row[12] else None, owner=row[13],
     )  # fmt: skip
 
 
@@ -121,6 +123,9 @@ class AnalysisStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA busy_timeout=5000")
             self._conn.executescript(SCHEMA)
+            columns = [c[1] for c in self._conn.execute("PRAGMA table_info(analyses)")]
+            if "owner" not in columns:  # a database from before API keys: no owners
+                self._conn.execute("ALTER TABLE analyses ADD COLUMN owner TEXT")
             self._conn.execute("PRAGMA quick_check").fetchone()
         except OSError as exc:
             raise InputError(f"{path}: cannot open the analyses database ({exc.strerror})") from exc
@@ -145,13 +150,22 @@ class AnalysisStore:
                 raise
             self._conn.execute("COMMIT")
 
-    def add(self, analysis_id: str, filename: str, kind: str, size: int, upload: Path) -> None:
+    def add(
+        self,
+        analysis_id: str,
+        filename: str,
+        kind: str,
+        size: int,
+        upload: Path,
+        owner: str | None = None,
+    ) -> None:
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO analyses (id, filename, kind, size, upload, status, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (analysis_id, filename, kind, size, str(upload), Status.QUEUED, time.time()),
-            )
+                "INSERT INTO analyses (id, filename, kind, size, upload, status, created, "
+                "owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (analysis_id, filename, kind, size, str(upload), Status.QUEUED, time.time(),
+                 owner),
+            )  # fmt: skip
 
     def get(self, analysis_id: str) -> Analysis | None:
         with self._lock:
