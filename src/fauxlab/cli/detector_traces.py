@@ -24,8 +24,11 @@ def train(
     out: Annotated[Path, typer.Option("--out", "-o", help="The run folder to write.")],
     minutes: Annotated[float | None, typer.Option(help="Stop after this many minutes.")] = None,
     steps: Annotated[int | None, typer.Option(help="Stop at this total step count.")] = None,
-    faces: Annotated[int, typer.Option(help="UTKFace training faces in the pool.")] = 3000,
-    decoder_steps: Annotated[int, typer.Option(help="Training steps of each zoo decoder.")] = 300,
+    faces: Annotated[int, typer.Option(help="UTKFace training faces in the pool.")] = 1500,
+    decoder_steps: Annotated[int, typer.Option(help="Training steps of each zoo decoder.")] = 100,
+    width: Annotated[int, typer.Option(help="Channels of the network's first layer.")] = 16,
+    frames_per_clip: Annotated[int, typer.Option(help="Frames of each real clip.")] = 6,
+    eval_faces: Annotated[int, typer.Option(help="Held-out faces measured at the end.")] = 100,
     seed: Annotated[int, typer.Option(help="Seed for the pool, the zoo and the crops.")] = 0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -48,9 +51,18 @@ def train(
     words = ["fauxlab", "detector", "train-traces", "--data", str(data), "--out", str(out)]
     words += ["--minutes", str(minutes)] if minutes is not None else []
     words += ["--steps", str(steps)] if steps is not None else []
-    words += ["--faces", str(faces), "--decoder-steps", str(decoder_steps), "--seed", str(seed)]
+    words += ["--faces", str(faces), "--decoder-steps", str(decoder_steps)]
+    words += ["--width", str(width), "--frames-per-clip", str(frames_per_clip)]
+    words += ["--eval-faces", str(eval_faces), "--seed", str(seed)]
     command = shlex.join(words)
-    config = TracesTrainConfig(data=data, faces=faces, seed=seed)
+    config = TracesTrainConfig(
+        data=data,
+        faces=faces,
+        width=width,
+        seed=seed,
+        eval_faces=eval_faces,
+        frames_per_clip=frames_per_clip,
+    )
     zoo = ReconstructionZoo(steps=decoder_steps, seed=seed)
     with progress_bar() as bar:
         task = bar.add_task("reading", total=None)

@@ -87,7 +87,7 @@ class ReconstructionZoo:
 
     members: tuple[Member, ...] = TRAINING_ZOO
     held_out_members: tuple[Member, ...] = HELD_OUT_ZOO
-    steps: int = 300
+    steps: int = 100
     seed: int = 0
     _models: list[UpsamplingAutoencoder] = field(default_factory=list, repr=False)
     _held_out: list[UpsamplingAutoencoder] = field(default_factory=list, repr=False)

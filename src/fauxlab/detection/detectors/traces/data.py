@@ -120,7 +120,11 @@ def sample_photos() -> list[RGBImage]:
 
 
 def real_pictures(
-    root: Path, faces: int, rng: np.random.Generator, held_out: bool = False
+    root: Path,
+    faces: int,
+    rng: np.random.Generator,
+    held_out: bool = False,
+    frames_per_clip: int = FRAMES_PER_CLIP,
 ) -> list[RGBImage]:
     """`faces` UTKFace faces, frames of the shared clips and the sample photos, from the
     training side of the split (or the held-out side, for measuring)."""
@@ -128,7 +132,8 @@ def real_pictures(
     picks = rng.choice(len(face_files), size=min(faces, len(face_files)), replace=False)
     pictures = [read_image(face_files[int(i)]) for i in sorted(picks)]
     clips = held_out_videos(root) if held_out else VIDEOS.split(root)[0]
-    pictures += _video_frames(clips, HELD_OUT_FRAMES_PER_CLIP if held_out else FRAMES_PER_CLIP)
+    per_clip = min(frames_per_clip, HELD_OUT_FRAMES_PER_CLIP) if held_out else frames_per_clip
+    pictures += _video_frames(clips, per_clip)
     if not held_out:
         pictures += sample_photos()
     return pictures

@@ -43,7 +43,9 @@ def evaluate(
 ) -> dict[str, dict[str, float]]:
     """AUC and balanced accuracy at 0.5 for each decoder group and edit."""
     rng = np.random.default_rng(config.seed + 1)
-    reals = real_pictures(config.data, config.eval_faces, rng, held_out=True)
+    reals = real_pictures(
+        config.data, config.eval_faces, rng, held_out=True, frames_per_clip=config.frames_per_clip
+    )
     twins = {
         "training_decoders": [zoo.reconstruct(r, rng) for r in reals],
         "held_out_decoders": [zoo.reconstruct_held_out(r, rng) for r in reals],

@@ -37,7 +37,7 @@ def _block(channels_in: int, channels_out: int, stride: int) -> nn.Sequential:
 class TracesNet(nn.Module):
     """Residual in, a fake logit per position out (`maps`), averaged to one (`forward`)."""
 
-    def __init__(self, width: int = 32) -> None:
+    def __init__(self, width: int = 16) -> None:
         super().__init__()
         self.width = width
         self.features = nn.Sequential(

@@ -18,7 +18,7 @@ from fauxlab.detection.detectors.traces.model import TracesNet
 from fauxlab.media.images import RGBImage
 
 TILE = 256
-GRID = 3  # at most GRID x GRID tiles, spread evenly over a large picture
+GRID = 2  # at most GRID x GRID tiles, spread evenly over a large picture (speed)
 MIN_SIDE = 32
 STRIDE = 8  # the network's output step: one map cell per 8 x 8 pixels
 

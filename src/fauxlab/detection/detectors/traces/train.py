@@ -50,10 +50,11 @@ CHECKPOINT_MINUTES = 5.0
 @dataclass(frozen=True)
 class TracesTrainConfig:
     data: Path  # the data root holding faces/utkface and videos
-    faces: int = 3000  # UTKFace training faces in the pool
+    faces: int = 1500  # UTKFace training faces in the pool
+    frames_per_clip: int = 6  # frames of each real clip in the pool (a second apart)
     crop: int = 64
     batch: int = 32
-    width: int = 32
+    width: int = 16
     learning_rate: float = 1e-3
     seed: int = 0
     eval_faces: int = 100
@@ -73,7 +74,8 @@ class Pool:
 
 def build_pool(config: TracesTrainConfig, zoo: Reconstructor, progress: Progress | None) -> Pool:
     rng = np.random.default_rng(config.seed)
-    reals = [r for r in real_pictures(config.data, config.faces, rng) if min(r.shape[:2]) >= 64]
+    pictures = real_pictures(config.data, config.faces, rng, frames_per_clip=config.frames_per_clip)
+    reals = [r for r in pictures if min(r.shape[:2]) >= 64]
     zoo.fit(reals, progress)
     fakes = []
     for index, real in enumerate(reals):
@@ -131,7 +133,7 @@ def train_traces(
         optimiser.zero_grad()
         loss.backward()  # type: ignore[no-untyped-call]
         optimiser.step()
-        return current[0] + 1, {"loss": float(loss)}
+        return current[0] + 1, {"loss": loss.item()}
 
     def after(done: int, losses: Mapping[str, float]) -> None:
         current[0] = done

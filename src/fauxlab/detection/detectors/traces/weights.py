@@ -18,7 +18,7 @@ SHIPPED = "detectors/traces.safetensors"
 
 @dataclass(frozen=True)
 class TracesSettings:
-    width: int = 32
+    width: int = 16
     crop: int = 64  # the training crop; the detector reads larger tiles
     platt_scale: float = 1.0
     platt_bias: float = 0.0
