@@ -9,7 +9,6 @@ JPEG) and the same crop, so nothing but the decoder's traces tells them apart.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from fauxlab.datasplit import UTKFACE_EVAL, VIDEOS, held_out_videos
+from fauxlab.detection.detectors.spectrum.augment import jpeg
 from fauxlab.errors import FauxlabError
 from fauxlab.media import read_image
 from fauxlab.media.images import RGBImage
@@ -52,14 +52,6 @@ class Edits:
     resize_range: tuple[float, float] = (0.35, 2.0)
     jpeg_p: float = 0.7
     jpeg_quality: tuple[int, int] = (60, 95)
-
-
-def jpeg(image: RGBImage, quality: int) -> RGBImage:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
-    buffer.seek(0)
-    with Image.open(buffer) as decoded:
-        return np.asarray(decoded.convert("RGB"), dtype=np.uint8).copy()
 
 
 def resize(image: RGBImage, factor: float, lanczos: bool) -> RGBImage:

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fauxlab.detection.detectors.spectrum.augment import jpeg
 from fauxlab.detection.detectors.spectrum.metrics import auc, balanced_accuracy
 from fauxlab.detection.detectors.traces.data import (
     Progress,
     Reconstructor,
-    jpeg,
     real_pictures,
     resize,
 )
