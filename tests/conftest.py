@@ -11,9 +11,8 @@ FAUXLAB_REQUIRE_POSTGRES=1 (CI sets it too) makes missing PostgreSQL binaries a 
 
 from __future__ import annotations
 
-import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -21,6 +20,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from ledger_locations import BACKENDS, LedgerLocations, locations_for
 from postgres_server import MISSING, PostgresServer, start_server
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -122,20 +122,6 @@ def postgres_server() -> Iterator[PostgresServer]:
 def postgres_url(postgres_server: PostgresServer) -> str:
     """The URL of a new, empty database on the session's server."""
     return postgres_server.new_database()
-
-
-BACKENDS = ("sqlite", "postgresql")
-LedgerLocations = Callable[[], "Path | str"]
-
-
-def locations_for(backend: str, folder: Path, request: pytest.FixtureRequest) -> LedgerLocations:
-    """A maker of new, empty ledger locations of one backend: files in `folder`, or
-    databases on the session's PostgreSQL server."""
-    numbers = itertools.count()
-    if backend == "sqlite":
-        return lambda: folder / f"ledger-{next(numbers)}.db"
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.new_database
 
 
 @pytest.fixture(params=BACKENDS)

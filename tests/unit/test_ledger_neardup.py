@@ -16,11 +16,11 @@ from numpy.typing import NDArray
 from PIL import Image
 from skimage import data as skdata
 
-from conftest import BACKENDS, locations_for
 from fauxlab.provenance.ledger import Ledger
 from fauxlab.provenance.ledger.neardup import chunk_keys, chunk_rows, hash_id, probe_keys
 from fauxlab.provenance.ledger.synthetic import entry_data, near, random_hex
 from fauxlab.provenance.phash import hamming, pdq_hex
+from ledger_locations import BACKENDS, locations_for
 
 
 def jpeg75(image: NDArray[np.uint8]) -> NDArray[np.uint8]:

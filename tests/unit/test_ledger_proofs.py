@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import BACKENDS, locations_for
 from fauxlab.provenance.ledger import (
     ConsistencyProof,
     InclusionProof,
@@ -26,6 +25,7 @@ from fauxlab.provenance.ledger import (
 )
 from fauxlab.provenance.ledger.merkle import leaf_hash
 from fauxlab.provenance.ledger.synthetic import entries
+from ledger_locations import BACKENDS, locations_for
 from merkle_oracle import MerkleTreeCache, consistency_proof, inclusion_proof
 
 SIZES = (1, 2, 3, 4, 5, 7, 8, 9, 16, 31, 33, 64, 100)

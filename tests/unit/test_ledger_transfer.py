@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from conftest import LedgerLocations
 from fauxlab.errors import OutputExistsError
 from fauxlab.provenance.ledger import (
     ExportError,
@@ -20,6 +19,7 @@ from fauxlab.provenance.ledger import (
     verify_inclusion_proof,
 )
 from fauxlab.provenance.ledger.synthetic import entries, entry_data
+from ledger_locations import LedgerLocations
 
 
 @pytest.fixture

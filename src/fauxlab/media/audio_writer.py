@@ -7,6 +7,7 @@ detector must survive, so the same encoder that writes files also round-trips sa
 from __future__ import annotations
 
 import io
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,12 @@ def _encode(
         resampler = av.AudioResampler(
             format=context.format.name, layout=_layout(channels), rate=rate, frame_size=1024
         )
+        written = 0
         for chunk in [*resampler.resample(frame), *resampler.resample(None)]:
+            # explicit times, so the encoder's priming samples get negative times and the
+            # container trims them (else AAC adds about 1024 samples of delay at the start)
+            chunk.pts, chunk.time_base = written, Fraction(1, rate)
+            written += chunk.samples
             for packet in stream.encode(chunk):
                 container.mux(packet)
         for packet in stream.encode(None):

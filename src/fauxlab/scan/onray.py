@@ -154,11 +154,19 @@ def ray_records(
             # (checked in 2.60's actor_pool_map_operator): a killed actor comes back, and
             # its task is retried. Named here they are only a deprecation warning.
         )
-        for row in dataset.iter_rows():
-            record = json.loads(row["record"])
-            if CANNOT in record:
-                raise InputError(f"on a Ray worker: {record[CANNOT]}")
-            yield record
+        results = iter(dataset.iter_rows())
+        try:
+            for row in results:
+                record = json.loads(row["record"])
+                if CANNOT in record:
+                    raise InputError(f"on a Ray worker: {record[CANNOT]}")
+                yield record
+        finally:
+            # stop the streaming executor now, not at exit: left running, its threads
+            # outlive Ray's shutdown and can end the process with a core-worker error
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
     except ray.exceptions.RayError as exc:  # actors that cannot start, a cluster gone
         reason = _last_line(exc)
         raise FauxlabError(f"the scan on Ray stopped: {reason}; run it again to go on") from exc
