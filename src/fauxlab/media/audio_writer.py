@@ -73,7 +73,12 @@ def _encode(
             written += chunk.samples
             for packet in stream.encode(chunk):
                 container.mux(packet)
-        for packet in stream.encode(None):
+        tail = list(stream.encode(None))
+        if tail and tail[-1].pts is not None and tail[-1].duration:
+            # the last frame is padded to 1024 samples: say how many of them are sound,
+            # so the file lasts as long as the samples given, not up to a frame more
+            tail[-1].duration = max(1, min(tail[-1].duration, written - tail[-1].pts))
+        for packet in tail:
             container.mux(packet)
 
 
