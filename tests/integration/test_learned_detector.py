@@ -71,6 +71,28 @@ def test_detector_scores_faces_of_a_real_video_with_a_heatmap(
     assert evidence.figures and evidence.figures[0].png.startswith(b"\x89PNG")
 
 
+def test_a_detector_trained_on_larger_crops_reads_them_back(
+    real_faces: Path, video_with_audio: Path, tmp_path: Path
+) -> None:
+    """--size is the model's: the weights file says which crop it was made for, and
+    detection cuts that crop (the boundary map follows it)."""
+    run = tmp_path / "run224"
+    result = fauxlab("detector", "train", "--real", real_faces, "--out", run, "--steps", "2",
+                     "--size", "224", "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    loaded = load_detector(run)
+    assert loaded.geometry.size == 224 and loaded.metadata["input_size"] == "224"
+    assert np.load(run / "bank-train.npz")["crops"].shape[1:] == (280, 280, 3)
+    detector = LearnedFaceDetector(run)
+    evidence = detector.examine(analyse(video_with_audio))
+    assert evidence.probability is not None and evidence.figures
+    assert_clean_error(
+        fauxlab("detector", "train", "--real", real_faces, "--out", tmp_path / "odd",
+                "--steps", "1", "--size", "100"),
+        "--size",
+    )  # fmt: skip
+
+
 def test_no_face_means_no_judgement(trained_run: Path, tmp_path: Path) -> None:
     noise: NDArray[np.uint8] = np.random.default_rng(0).integers(0, 255, (200, 200, 3), np.uint8)
     Image.fromarray(noise).save(tmp_path / "noise.png")

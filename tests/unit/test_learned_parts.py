@@ -10,15 +10,11 @@ import torch
 from numpy.typing import NDArray
 
 from fauxlab.detection.detectors.learned.bank import FaceBank, split_files
-from fauxlab.detection.detectors.learned.batches import (
-    BOUNDARY_SIZE,
-    training_batch,
-    validation_set,
-)
+from fauxlab.detection.detectors.learned.batches import training_batch, validation_set
 from fauxlab.detection.detectors.learned.calibrate import fit_platt
 from fauxlab.detection.detectors.learned.crops import (
-    BANK_SIZE,
-    INPUT_SIZE,
+    DEFAULT_GEOMETRY,
+    CropGeometry,
     cut_input,
     jitter_matrix,
 )
@@ -27,16 +23,22 @@ from fauxlab.detection.detectors.learned.sbi import blend_mask, boundary, self_b
 from fauxlab.errors import InputError, ModelError
 from fauxlab.faces.align import template_in_crop
 
+BANK_SIZE = DEFAULT_GEOMETRY.bank_size
+SIZES = [DEFAULT_GEOMETRY, CropGeometry(224)]  # the shipped crop, and the larger one
 
-def _face(seed: int = 0) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+
+def _face(
+    seed: int = 0, geometry: CropGeometry = DEFAULT_GEOMETRY
+) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
     """A textured bank-sized image and the template landmarks placed in it."""
     rng = np.random.default_rng(seed)
-    base = rng.integers(60, 200, (BANK_SIZE, BANK_SIZE, 3)).astype(np.uint8)
-    return base, template_in_crop(BANK_SIZE, 0.25).astype(np.float64)
+    side = geometry.bank_size
+    base = rng.integers(60, 200, (side, side, 3)).astype(np.uint8)
+    return base, template_in_crop(side, 0.25).astype(np.float64)
 
 
-def _bank(count: int = 6) -> FaceBank:
-    faces = [_face(i) for i in range(count)]
+def _bank(count: int = 6, geometry: CropGeometry = DEFAULT_GEOMETRY) -> FaceBank:
+    faces = [_face(i, geometry) for i in range(count)]
     return FaceBank(
         np.stack([f for f, _ in faces]),
         np.stack([p for _, p in faces]).astype(np.float32),
@@ -74,33 +76,57 @@ def test_boundary_peaks_where_the_mask_is_half() -> None:
     assert boundary(mask).tolist() == [0.0, 1.0, 0.0]
 
 
-def test_centred_crop_maps_bank_centre_to_input_centre() -> None:
-    matrix = jitter_matrix(None)
-    centre = matrix @ np.array([BANK_SIZE / 2, BANK_SIZE / 2, 1.0])
-    assert np.allclose(centre, [INPUT_SIZE / 2, INPUT_SIZE / 2])
-    image, _ = _face()
-    assert cut_input(image, matrix).shape == (INPUT_SIZE, INPUT_SIZE, 3)
+@pytest.mark.parametrize("geometry", SIZES, ids=lambda g: f"{g.size}px")
+def test_centred_crop_maps_bank_centre_to_input_centre(geometry: CropGeometry) -> None:
+    matrix = jitter_matrix(None, geometry)
+    bank, size = geometry.bank_size, geometry.size
+    centre = matrix @ np.array([bank / 2, bank / 2, 1.0])
+    assert np.allclose(centre, [size / 2, size / 2])
+    image, points = _face(0, geometry)
+    assert cut_input(image, matrix, geometry).shape == (size, size, 3)
+    # the face spans the same share of the input crop whatever its side
+    span = np.ptp((matrix[:, :2] @ points.T).T[:, 0]) / size
+    default = jitter_matrix(None)
+    _, default_points = _face(0)
+    default_span = np.ptp((default[:, :2] @ default_points.T).T[:, 0]) / DEFAULT_GEOMETRY.size
+    assert span == pytest.approx(default_span, rel=1e-6)
 
 
-def test_batches_are_paired_labelled_and_repeatable() -> None:
-    bank = _bank()
-    batch = training_batch(bank, pairs=3, seed=7, step=11)
-    assert batch.images.shape == (6, 3, INPUT_SIZE, INPUT_SIZE)
+@pytest.mark.parametrize("geometry", SIZES, ids=lambda g: f"{g.size}px")
+def test_batches_are_paired_labelled_and_repeatable(geometry: CropGeometry) -> None:
+    bank = _bank(geometry=geometry)
+    size, grid = geometry.size, geometry.boundary_size
+    batch = training_batch(bank, pairs=3, seed=7, step=11, geometry=geometry)
+    assert batch.images.shape == (6, 3, size, size)
     assert batch.labels.tolist() == [0.0, 1.0] * 3
-    assert batch.boundaries.shape == (6, 1, BOUNDARY_SIZE, BOUNDARY_SIZE)
+    assert batch.boundaries.shape == (6, 1, grid, grid)
     assert float(batch.boundaries[0::2].abs().max()) == 0.0  # reals have no boundary
     assert float(batch.boundaries[1::2].max()) > 0.3
-    again = training_batch(bank, pairs=3, seed=7, step=11)
+    again = training_batch(bank, pairs=3, seed=7, step=11, geometry=geometry)
     assert torch.equal(batch.images, again.images)  # resume sees the same batches
-    other = training_batch(bank, pairs=3, seed=7, step=12)
+    other = training_batch(bank, pairs=3, seed=7, step=12, geometry=geometry)
     assert not torch.equal(batch.images, other.images)
+
+
+def test_the_network_draws_its_boundary_map_on_the_crop_grid() -> None:
+    """The boundary head's grid follows the crop: the training target's shape."""
+    from fauxlab.detection.detectors.learned.model import ForgeryNet
+
+    network = ForgeryNet(pretrained=False).eval()
+    for geometry in SIZES:
+        side = geometry.size
+        with torch.no_grad():
+            logits, maps = network(torch.zeros(2, 3, side, side))
+        grid = geometry.boundary_size
+        assert logits.shape == (2,) and maps.shape == (2, 1, grid, grid)
 
 
 def test_validation_set_is_fixed_and_has_a_jpeg_copy() -> None:
     bank = _bank()
     first, second = validation_set(bank, 4), validation_set(bank, 4)
     assert torch.equal(first.clean, second.clean)
-    assert first.clean.shape == first.jpeg75.shape == (8, 3, INPUT_SIZE, INPUT_SIZE)
+    size = DEFAULT_GEOMETRY.size
+    assert first.clean.shape == first.jpeg75.shape == (8, 3, size, size)
     assert not torch.equal(first.clean, first.jpeg75)
 
 

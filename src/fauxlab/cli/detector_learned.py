@@ -25,6 +25,9 @@ def train(
     decay_steps: int = typer.Option(
         300, help="With --steps: the learning rate falls to 0 over this many last steps."
     ),
+    size: int = typer.Option(
+        128, help="Side of the face crop the network sees, in pixels (a multiple of 32)."
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
     as_json: bool = typer.Option(False, "--json", help="Print the validation result as JSON."),
 ) -> None:
@@ -41,12 +44,15 @@ def train(
         raise InputError("give --steps N (reproducible) or --minutes M")
     if (minutes is not None and minutes <= 0) or (steps is not None and steps < 1):
         raise InputError("--minutes and --steps must be positive")
+    if not 64 <= size <= 512 or size % 32:
+        raise InputError(f"--size must be a multiple of 32 from 64 to 512, got {size}")
     config = DetectorConfig(
         real=tuple(str(p) for p in real),
         exclude=tuple(exclude),
         holdout_fraction=holdout_fraction,
         seed=seed,
         decay_steps=decay_steps,
+        input_size=size,
     )
     command = shlex.join(["fauxlab", *sys.argv[1:]])
     with progress_bar() as bar:

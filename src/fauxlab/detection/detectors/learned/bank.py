@@ -1,9 +1,9 @@
 """The real faces the detector learns from: aligned bank crops with their landmarks.
 
 Faces are found once (MediaPipe, the largest face per image or sampled video frame)
-and kept in memory as 160 px crops; self-blending and degradations happen on the fly
-during training, so every epoch sees new fakes. The bank is cached as one .npz in the
-run folder, so a resumed run does not detect faces again.
+and kept in memory as bank crops (160 px for the 128 px detector); self-blending and
+degradations happen on the fly during training, so every epoch sees new fakes. The bank
+is cached as one .npz in the run folder, so a resumed run does not detect faces again.
 
 Validation is split by file, never by frame (`fauxlab.datasplit`: a fixed share of each
 folder's files, chosen by a hash of the name), so faces of one video cannot land on
@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fauxlab.datasplit import split_held_out
-from fauxlab.detection.detectors.learned.crops import bank_crop
+from fauxlab.detection.detectors.learned.crops import DEFAULT_GEOMETRY, CropGeometry, bank_crop
 from fauxlab.errors import FauxlabError, InputError, ModelError
 from fauxlab.faces.detect import make_backend
 from fauxlab.faces.types import Face
@@ -37,7 +37,7 @@ MIN_FACE_PX = 48  # smaller faces hold too little texture to learn blending trac
 
 @dataclass
 class FaceBank:
-    crops: NDArray[np.uint8]  # (N, 160, 160, 3)
+    crops: NDArray[np.uint8]  # (N, B, B, 3), B the geometry's bank side (160 for 128 px)
     landmarks: NDArray[np.float32]  # (N, 68, 2), in crop pixels
     sources: list[str]  # "path" or "path#frame"
 
@@ -99,7 +99,9 @@ def _images_of(path: Path) -> list[tuple[str, RGBImage]]:
 
 
 def build_bank(
-    files: list[Path], progress: Callable[[int, int], None] | None = None
+    files: list[Path],
+    progress: Callable[[int, int], None] | None = None,
+    geometry: CropGeometry = DEFAULT_GEOMETRY,
 ) -> tuple[FaceBank, list[str]]:
     """Crops of the largest face of every image and sampled video frame, and the files
     that could not be used (unreadable, or no face)."""
@@ -120,7 +122,7 @@ def build_bank(
                 face = _largest(backend.detect(image))
                 if face is None:
                     continue
-                crop, points = bank_crop(image, face.landmarks)
+                crop, points = bank_crop(image, face.landmarks, geometry)
                 crops.append(crop)
                 landmarks.append(points.astype(np.float32))
                 sources.append(source)

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.detectors.learned import SPEC
 from fauxlab.detection.detectors.learned.batches import to_tensor
-from fauxlab.detection.detectors.learned.crops import INPUT_SIZE, detector_crop
+from fauxlab.detection.detectors.learned.crops import CropGeometry, detector_crop
 from fauxlab.detection.detectors.learned.weights import LoadedDetector, load_detector
 from fauxlab.detection.evidence import Evidence, FaceScore, Figure
 from fauxlab.faces.align import Alignment
@@ -51,14 +51,14 @@ def heatmap_overlay(
     image: RGBImage, boundary: NDArray[np.float32], alignment: Alignment
 ) -> RGBImage:
     """The boundary map over the frame, cropped to the face with some context."""
-    big = cv2.resize(boundary.astype(np.float32), (INPUT_SIZE, INPUT_SIZE),
-                     interpolation=cv2.INTER_CUBIC)  # fmt: skip
+    side = alignment.size
+    big = cv2.resize(boundary.astype(np.float32), (side, side), interpolation=cv2.INTER_CUBIC)
     h, w = image.shape[:2]
     heat = cv2.warpAffine(np.clip(big, 0, 1), alignment.inverse, (w, h), flags=cv2.INTER_LINEAR)
     colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_INFERNO)[..., ::-1]
     alpha = np.clip(heat * 1.5, 0, 0.75)[..., None]
     blended = image.astype(np.float32) * (1 - alpha) + colour.astype(np.float32) * alpha
-    square = np.array([[0, 0], [INPUT_SIZE, 0], [0, INPUT_SIZE], [INPUT_SIZE, INPUT_SIZE]])
+    square = np.array([[0, 0], [side, 0], [0, side], [side, side]])
     corners = alignment.to_image(square.astype(np.float64))
     x0, y0 = np.clip(corners.min(0), 0, [w, h]).astype(int)
     x1, y1 = np.clip(corners.max(0), 0, [w, h]).astype(int)
@@ -72,13 +72,14 @@ class LearnedFaceDetector:
 
     def __init__(self, model: Path | None = None) -> None:
         self.detector = _cached(str(model) if model else None)
+        self.geometry: CropGeometry = self.detector.geometry
 
     @torch.inference_mode()
     def _score(self, media: AnalysedMedia) -> list[_Scored]:
         items: list[tuple[FaceScore, Alignment, RGBImage, RGBImage]] = []
         for frame, image in media.keyframes():
             for face in frame.faces:
-                crop, alignment = detector_crop(image, face.landmarks)
+                crop, alignment = detector_crop(image, face.landmarks, self.geometry)
                 slot = FaceScore(frame.index, frame.time, face.track_id, face.box, 0.0)
                 items.append((slot, alignment, crop, image))
         scored: list[_Scored] = []

@@ -34,10 +34,11 @@ from fauxlab.detection.detectors.learned.batches import (
     validation_set,
 )
 from fauxlab.detection.detectors.learned.calibrate import Validation, fit_platt
+from fauxlab.detection.detectors.learned.crops import INPUT_SIZE, CropGeometry
 from fauxlab.detection.detectors.learned.model import ForgeryNet
 from fauxlab.detection.detectors.learned.weights import export_detector
 from fauxlab.detection.metrics import roc_auc
-from fauxlab.errors import FauxlabError, InputError, OutputExistsError, SettingError
+from fauxlab.errors import FauxlabError, InputError, ModelError, OutputExistsError, SettingError
 from fauxlab.training import (
     Budget,
     MetricsLog,
@@ -66,6 +67,11 @@ class DetectorConfig:
     seed: int = 0
     eval_every: int = 250
     validation_faces: int = 400
+    input_size: int = INPUT_SIZE  # the crop's side in pixels
+
+    @property
+    def geometry(self) -> CropGeometry:
+        return CropGeometry(self.input_size)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -106,16 +112,24 @@ def _split(config: DetectorConfig) -> SplitFiles:
     return split
 
 
-def _bank(run: Path, name: str, files: list[Path], progress: Progress | None) -> FaceBank:
+def _bank(
+    run: Path, name: str, files: list[Path], geometry: CropGeometry, progress: Progress | None
+) -> FaceBank:
     cached = run / f"bank-{name}.npz"
     if cached.is_file():
-        return FaceBank.load(cached)
+        bank = FaceBank.load(cached)
+        if bank.crops.shape[1] != geometry.bank_size:
+            raise ModelError(
+                f"{cached}: faces cut for another crop size ({bank.crops.shape[1]} px, "
+                f"not {geometry.bank_size}); delete it to rebuild"
+            )
+        return bank
 
     def report(done: int, total: int) -> None:
         if progress is not None:
             progress(Tick(f"finding {name} faces", done, total))
 
-    bank, skipped = build_bank(files, report)
+    bank, skipped = build_bank(files, report, geometry)
     bank.save(cached)
     if skipped:
         write_atomic(run / f"skipped-{name}.txt", "\n".join(skipped).encode())
@@ -191,7 +205,7 @@ def _train_step(
     step: int,
     total: int | None,
 ) -> tuple[int, dict[str, float]]:
-    batch = training_batch(bank, config.pairs, config.seed, step)
+    batch = training_batch(bank, config.pairs, config.seed, step, config.geometry)
     for group in optimiser.param_groups:
         group["lr"] = learning_rate(config, step, total)
     loss, record = _loss(model, batch.images, batch.labels, batch.boundaries,
@@ -218,8 +232,8 @@ def train_detector(
         raise InputError(f"{run}: no checkpoint to resume from yet; start it again")
     try:
         split = _split(config)
-        train_bank = _bank(run, "train", split.train, progress)
-        val_bank = _bank(run, "validation", split.validation, progress)
+        train_bank = _bank(run, "train", split.train, config.geometry, progress)
+        val_bank = _bank(run, "validation", split.validation, config.geometry, progress)
         if len(train_bank) < 100:
             raise InputError(f"only {len(train_bank)} training faces found; 100 are needed")
     except FauxlabError:
@@ -237,7 +251,7 @@ def train_detector(
         step = checkpoint.step
     metrics = MetricsLog(run / "metrics.jsonl")
     metrics.truncate_after(step)
-    data = validation_set(val_bank, config.validation_faces)
+    data = validation_set(val_bank, config.validation_faces, geometry=config.geometry)
     done: dict[int, Validation] = {}  # step -> its validation (the last one is returned)
     last: dict[str, float] = {}
     started = time.monotonic()
@@ -247,7 +261,10 @@ def train_detector(
         metrics.append({"step": step, "val_auc": result.auc, "val_auc_jpeg75": result.auc_jpeg75})
         state = {"optimiser": optimiser.state_dict()}
         save_checkpoint(checkpoints, step, model.state_dict(), state, {"config": config.to_dict()})
-        export_detector(model, result, run / "detector.safetensors", config.to_dict(), command)
+        export_detector(
+            model, result, run / "detector.safetensors", config.to_dict(), command,
+            config.geometry,
+        )  # fmt: skip
         _set_train_mode(model)
         done[step] = result
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from fauxlab.backbones.lite0 import fold_batchnorm
 from fauxlab.detection.detectors.learned.calibrate import Platt, Validation
-from fauxlab.detection.detectors.learned.crops import INPUT_MARGIN, INPUT_SIZE
+from fauxlab.detection.detectors.learned.crops import CropGeometry
 from fauxlab.detection.detectors.learned.model import ForgeryNet
 from fauxlab.errors import ModelError
 from fauxlab.training.checkpoint import load_weights, save_weights
@@ -30,6 +30,7 @@ class LoadedDetector:
     calibration: Platt
     metadata: dict[str, Any]
     path: Path
+    geometry: CropGeometry
 
 
 def export_detector(
@@ -38,13 +39,14 @@ def export_detector(
     path: Path,
     config: dict[str, Any],
     command: str,
+    geometry: CropGeometry,
 ) -> str:
     """Write the detector atomically; returns the file's SHA-256."""
     tensors = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
     metadata = {
         "format": FORMAT,
-        "input_size": str(INPUT_SIZE),
-        "input_margin": str(INPUT_MARGIN),
+        "input_size": str(geometry.size),
+        "input_margin": str(geometry.margin),
         "platt_scale": repr(validation.calibration.scale),
         "platt_bias": repr(validation.calibration.bias),
         "validation": json.dumps({"auc": validation.auc, "auc_jpeg75": validation.auc_jpeg75}),
@@ -67,10 +69,12 @@ def load_detector(path: Path | None = None) -> LoadedDetector:
     tensors, metadata = load_weights(path)
     if metadata.get("format") != FORMAT:
         raise ModelError(f"{path}: not a fauxlab learned-detector file ({FORMAT})")
-    if int(metadata.get("input_size", 0)) != INPUT_SIZE:
-        raise ModelError(
-            f"{path}: made for {metadata.get('input_size')} px crops, not {INPUT_SIZE}"
-        )
+    try:
+        geometry = CropGeometry(int(metadata["input_size"]), float(metadata["input_margin"]))
+    except (KeyError, ValueError) as exc:
+        raise ModelError(f"{path}: the file does not say what crop it was made for") from exc
+    if not 64 <= geometry.size <= 1024 or geometry.size % 8:
+        raise ModelError(f"{path}: made for {geometry.size} px crops, which fauxlab cannot cut")
     model = ForgeryNet(pretrained=False)
     try:
         model.load_state_dict({k: v.float() if v.is_floating_point() else v
@@ -79,4 +83,4 @@ def load_detector(path: Path | None = None) -> LoadedDetector:
         raise ModelError(f"{path}: weights do not fit the detector network ({exc})") from exc
     fold_batchnorm(model)  # loaded to detect, never to train on
     calibration = Platt(float(metadata["platt_scale"]), float(metadata["platt_bias"]))
-    return LoadedDetector(model, calibration, metadata, path)
+    return LoadedDetector(model, calibration, metadata, path, geometry)
