@@ -20,9 +20,9 @@ from numpy.typing import NDArray
 
 from fauxlab.detection.analysed import AnalysedMedia, analyse
 from fauxlab.detection.detectors.reenactment.detector import ReenactmentDetector
-from fauxlab.detection.detectors.reenactment.score import P_LOW, P_MAX, P_NORMAL, LowNorm
 from fauxlab.detection.detectors.reenactment.stillness import pair_stillness
 from fauxlab.detection.detectors.reenactment.texture import CROP, aligned_change, skin
+from fauxlab.detection.norms import P_LOW, P_MAX, P_NORMAL, small_on_fakes
 from fauxlab.detection.registry import available_detectors
 from fauxlab.faces.align import template_in_crop, umeyama
 from fauxlab.faces.landmarks import INNER_FACE
@@ -55,7 +55,7 @@ def _face(points: NDArray[np.float32]) -> Face:
 
 
 def test_a_smaller_value_never_scores_lower() -> None:
-    norm = LowNorm("x", "x", "x", median=0.2, p5=0.1)
+    norm = small_on_fakes("x", "x", "x", median=0.2, p5=0.1)
     values = np.linspace(0.01, 0.4, 200)[::-1]
     probabilities = [norm.probability(float(v)) for v in values]
     assert all(b >= a for a, b in itertools.pairwise(probabilities))

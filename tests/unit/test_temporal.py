@@ -23,7 +23,7 @@ from fauxlab.detection.detectors.temporal.flicker import (
     regions,
 )
 from fauxlab.detection.detectors.temporal.jitter import frame_residuals, runs, savgol, window
-from fauxlab.detection.detectors.temporal.score import P_LOW, P_MAX, P_NORMAL, Norm
+from fauxlab.detection.norms import P_LOW, P_MAX, P_NORMAL, large_on_fakes
 from fauxlab.faces.align import template_in_crop
 from fauxlab.faces.types import Face, box_of
 from fauxlab.media import MediaKind
@@ -165,7 +165,7 @@ def test_the_colour_value_is_the_calmer_reference() -> None:
 
 
 def test_probability_rises_with_the_value_from_the_median_on() -> None:
-    norm = Norm("x", "x", "u", median=1.0, p95=2.0)
+    norm = large_on_fakes("x", "x", "u", median=1.0, p95=2.0)
     values = np.linspace(0.0, 6.0, 61)
     p = [norm.probability(float(v)) for v in values]
     assert all(b >= a for a, b in itertools.pairwise(p))

@@ -18,10 +18,11 @@ from numpy.typing import NDArray
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.detectors.reenactment import SPEC
 from fauxlab.detection.detectors.reenactment.figure import timeline
-from fauxlab.detection.detectors.reenactment.score import NORMS, P_NORMAL
+from fauxlab.detection.detectors.reenactment.score import NORMS
 from fauxlab.detection.detectors.reenactment.stillness import pair_stillness
 from fauxlab.detection.detectors.reenactment.texture import pair_texture_change
 from fauxlab.detection.evidence import Evidence
+from fauxlab.detection.norms import P_NORMAL
 from fauxlab.faces.types import Face
 from fauxlab.media.images import RGBImage
 
@@ -109,7 +110,7 @@ class ReenactmentDetector:
             "norms": "median and 5th percentile over the 17 training-side real clips of the "
             "shared data (docs/reenactment.md)",
         }
-        figure = timeline(curves, {n: NORMS[n].p5 for n in curves})
+        figure = timeline(curves)
         return Evidence(NAME, p, _summary(values), details, figures=[figure], weight=SPEC.weight)
 
 
@@ -120,7 +121,7 @@ _SAID = {
 
 
 def _summary(values: dict[str, float]) -> str:
-    short = {name: NORMS[name].p5 / max(value, 1e-12) for name, value in values.items()}
+    short = {name: NORMS[name].times_past(value) for name, value in values.items()}
     below = sorted((n for n, s in short.items() if s > 1.0), key=lambda n: -short[n])
     measured = " and ".join(NORMS[n].name for n in values)
     if not below:

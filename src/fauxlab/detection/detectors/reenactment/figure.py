@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.typing import NDArray
-
-from fauxlab.charts import Rule, Series, line_chart, palette
+from fauxlab.charts import palette
+from fauxlab.detection.detectors.reenactment.score import NORMS
 from fauxlab.detection.evidence import Figure
-
-Floats = NDArray[np.float64]
+from fauxlab.detection.norms import Floats, NormChart, norm_timeline
 
 COLOURS = {"texture": palette.BLUE, "stillness": palette.ORANGE}
 
 
-def timeline(curves: dict[str, tuple[Floats, Floats]], p5: dict[str, float]) -> Figure:
+CHART = NormChart(
+    title="Signs of one photo made to move, against real clips",
+    y_title="times the real-clip 5th percentile",
+    rule="95% of real clips stay above",
+    y_floor=3.0,
+    y_cap=10.0,
+)
+
+
+def timeline(curves: dict[str, tuple[Floats, Floats]]) -> Figure:
     """Each measure per keyframe pair over its real-clip 5th percentile, so that one line
     at 1 shows where a measure drops below what real clips do."""
-    series, top = [], 3.0
-    for name, (times, values) in curves.items():
-        scaled = values / p5[name]
-        top = max(top, float(np.max(scaled)) * 1.05 if scaled.size else 0.0)
-        points = list(zip(times.tolist(), scaled.tolist(), strict=True))
-        series.append(Series(name, points, colour=COLOURS.get(name)))
-    chart = line_chart(
-        series,
-        title="Signs of one photo made to move, against real clips",
-        x_title="time into the video (seconds)",
-        y_title="times the real-clip 5th percentile",
-        y_range=(0.0, min(top, 10.0)),
-        rules=[Rule(1.0, "95% of real clips stay above")],
-    )
+    chart = norm_timeline(curves, NORMS, COLOURS, CHART)
     return Figure(
         "reenactment",
         "Each reenactment measure between consecutive keyframes, divided by the 5th "

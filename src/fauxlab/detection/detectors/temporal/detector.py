@@ -21,8 +21,9 @@ from fauxlab.detection.detectors.temporal.drift import Embedder, identity_drift
 from fauxlab.detection.detectors.temporal.figure import timeline
 from fauxlab.detection.detectors.temporal.flicker import pair_flicker
 from fauxlab.detection.detectors.temporal.jitter import track_jitter
-from fauxlab.detection.detectors.temporal.score import NORMS, P_NORMAL
+from fauxlab.detection.detectors.temporal.score import NORMS
 from fauxlab.detection.evidence import Evidence
+from fauxlab.detection.norms import P_NORMAL
 from fauxlab.faces.types import Face
 from fauxlab.media.images import RGBImage
 
@@ -104,7 +105,7 @@ class TemporalDetector:
             "norms": "median and 95th percentile over the 21 real clips of the shared data "
             "(docs/temporal.md)",
         }
-        figure = timeline(curves, {n: NORMS[n].p95 for n in curves})
+        figure = timeline(curves)
         return Evidence(NAME, p, _summary(values), details, figures=[figure], weight=SPEC.weight)
 
     def _measure(
@@ -203,7 +204,7 @@ _SAID = {
 
 
 def _summary(values: dict[str, float]) -> str:
-    excess = {name: value / NORMS[name].p95 for name, value in values.items()}
+    excess = {name: NORMS[name].times_past(value) for name, value in values.items()}
     beyond = sorted((n for n, e in excess.items() if e > 1.0), key=lambda n: -excess[n])
     measured = ", ".join(NORMS[n].name for n in values)
     if not beyond:

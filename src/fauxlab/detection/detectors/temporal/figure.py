@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.typing import NDArray
-
-from fauxlab.charts import Rule, Series, line_chart, palette
+from fauxlab.charts import palette
+from fauxlab.detection.detectors.temporal.score import NORMS
 from fauxlab.detection.evidence import Figure
-
-Floats = NDArray[np.float64]
+from fauxlab.detection.norms import Floats, NormChart, norm_timeline
 
 COLOURS = {
     "flicker": palette.BLUE,
@@ -18,23 +15,19 @@ COLOURS = {
 }
 
 
-def timeline(curves: dict[str, tuple[Floats, Floats]], p95: dict[str, float]) -> Figure:
+CHART = NormChart(
+    title="Temporal consistency of the main face, against real clips",
+    y_title="times the real-clip limit",
+    rule="95% of real clips stay below",
+    y_floor=2.0,
+    y_cap=6.0,
+)
+
+
+def timeline(curves: dict[str, tuple[Floats, Floats]]) -> Figure:
     """Each measure's per-frame (jitter) or per-keyframe values over its real-clip 95th
     percentile, so that one line at 1 shows where every measure leaves the normal range."""
-    series, top = [], 2.0
-    for name, (times, values) in curves.items():
-        scaled = values / p95[name]
-        top = max(top, float(np.max(scaled)) * 1.05 if scaled.size else 0.0)
-        points = list(zip(times.tolist(), scaled.tolist(), strict=True))
-        series.append(Series(name, points, colour=COLOURS.get(name)))
-    chart = line_chart(
-        series,
-        title="Temporal consistency of the main face, against real clips",
-        x_title="time into the video (seconds)",
-        y_title="times the real-clip limit",
-        y_range=(0.0, min(top, 6.0)),
-        rules=[Rule(1.0, "95% of real clips stay below")],
-    )
+    chart = norm_timeline(curves, NORMS, COLOURS, CHART)
     return Figure(
         "temporal",
         "Each temporal measure over time, divided by the 95th percentile that real clips "
