@@ -17,7 +17,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -189,6 +189,26 @@ def _sign_hash_record(
     return SealedMedia(out, kind, digest, watermark_id, index, pdq)
 
 
+def _seal(
+    out: Path,
+    suffixes: tuple[str, ...],
+    kind: Kind,
+    write_marked: Callable[[Path, int], Path],
+    request: _Request,
+    provenance: Provenance | None,
+) -> SealedMedia:
+    """The three steps every output takes: a new watermark id, the marked file written
+    by `write_marked(scratch, id)` (it returns the file), then signed, hashed, recorded."""
+    _check_output(out, suffixes)
+    session = _Session(out, provenance)
+    try:
+        watermark_id = session.ledger.new_watermark_id()
+        unsigned = write_marked(session.scratch, watermark_id)
+        return _sign_hash_record(session, unsigned, request, kind, watermark_id)
+    finally:
+        session.close()
+
+
 def seal_image(
     image: RGBImage,
     out: Path,
@@ -199,16 +219,14 @@ def seal_image(
     provenance: Provenance | None = None,
 ) -> SealedMedia:
     """Write `image` to `out` (PNG, JPEG or WebP) watermarked, signed and recorded."""
-    _check_output(out, IMAGE_SUFFIXES)
-    session = _Session(out, provenance)
-    try:
-        watermark_id = session.ledger.new_watermark_id()
-        unsigned = session.scratch / f"unsigned{out.suffix}"
+
+    def write(scratch: Path, watermark_id: int) -> Path:
+        unsigned = scratch / f"unsigned{out.suffix}"
         _write_image(unsigned, watermark.embed(image, watermark_id))
-        request = _Request(out, model, sources, title)
-        return _sign_hash_record(session, unsigned, request, "image", watermark_id)
-    finally:
-        session.close()
+        return unsigned
+
+    request = _Request(out, model, sources, title)
+    return _seal(out, IMAGE_SUFFIXES, "image", write, request, provenance)
 
 
 def seal_video(
@@ -226,19 +244,17 @@ def seal_video(
 
     The sound carries the same watermark id as the pictures where it can (see
     `_marked_sound`), so a sound track cut out of the video is still recognised."""
-    _check_output(out, VIDEO_SUFFIXES)
-    session = _Session(out, provenance)
-    try:
-        watermark_id = session.ledger.new_watermark_id()
-        unsigned = session.scratch / "unsigned.mp4"
-        sound = _marked_sound(audio_from, session.scratch, watermark_id)
+
+    def write(scratch: Path, watermark_id: int) -> Path:
+        unsigned = scratch / "unsigned.mp4"
+        sound = _marked_sound(audio_from, scratch, watermark_id)
         with VideoWriter(unsigned, fps, audio_from=sound) as writer:
             for image, time in _marked(frames, watermark_id):
                 writer.write(image, time)
-        request = _Request(out, model, sources, title)
-        return _sign_hash_record(session, unsigned, request, "video", watermark_id)
-    finally:
-        session.close()
+        return unsigned
+
+    request = _Request(out, model, sources, title)
+    return _seal(out, VIDEO_SUFFIXES, "video", write, request, provenance)
 
 
 def seal_audio(
@@ -252,18 +268,16 @@ def seal_audio(
 ) -> SealedMedia:
     """Write `sound` to `out` (WAV, or MP3 at 192 kbit/s) watermarked, signed and recorded.
     Every channel keeps its rate; the mark is the same in each (see `watermark`)."""
-    _check_output(out, AUDIO_SUFFIXES)
-    session = _Session(out, provenance)
-    try:
-        watermark_id = session.ledger.new_watermark_id()
-        unsigned = session.scratch / f"unsigned{out.suffix.lower()}"
+
+    def write(scratch: Path, watermark_id: int) -> Path:
+        unsigned = scratch / f"unsigned{out.suffix.lower()}"
         marked = watermark.embed_audio(sound.channels, sound.sample_rate, watermark_id)
         bitrate = MP3_BITRATE if out.suffix.lower() == ".mp3" else None
         write_audio(unsigned, marked, sound.sample_rate, bitrate)
-        request = _Request(out, model, sources, title)
-        return _sign_hash_record(session, unsigned, request, "audio", watermark_id)
-    finally:
-        session.close()
+        return unsigned
+
+    request = _Request(out, model, sources, title)
+    return _seal(out, AUDIO_SUFFIXES, "audio", write, request, provenance)
 
 
 def _marked_sound(source: Path | None, scratch: Path, watermark_id: int) -> Path | None:
