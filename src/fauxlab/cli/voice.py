@@ -58,9 +58,6 @@ def train(
     With --resume the run keeps its speakers and settings; --batch and --preview-every
     change them only when given.
     """
-    from fauxlab.synthesis.voice.swap.train import VoiceTrainConfig
-    from fauxlab.synthesis.voice.swap.train import train as run_training
-
     if not resume and (a is None or b is None):
         raise InputError("give both --a and --b speakers (or --resume an existing run)")
     if resume and (a is not None or b is not None):
@@ -71,6 +68,9 @@ def train(
         raise InputError("--minutes and --steps must be positive")
     given = {"batch": batch, "preview_every": preview_every}
     overrides = {k: v for k, v in given.items() if v is not None}
+    from fauxlab.synthesis.voice.swap.train import VoiceTrainConfig
+    from fauxlab.synthesis.voice.swap.train import train as run_training
+
     config = VoiceTrainConfig(seed=seed, **overrides)
     try:
         summary = run_training(
