@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from cli_helpers import assert_clean_error
 from fauxlab.errors import InputError, ModelError, OutputExistsError
 from fauxlab.media import VideoWriter, iter_frames, probe_video, read_audio
 from fauxlab.media.audio_writer import write_audio
@@ -23,7 +24,6 @@ from fauxlab.synthesis.voice.swap.apply import apply_voice
 from fauxlab.synthesis.voice.swap.data import speaker_files
 from fauxlab.synthesis.voice.swap.runfolder import load_run
 from fauxlab.synthesis.voice.swap.train import train
-from cli_helpers import assert_clean_error
 
 RATE = 16_000
 SPEAKERS = {"a": "librispeech_1998", "b": "librispeech_2414"}  # F and M, LibriSpeech test-other

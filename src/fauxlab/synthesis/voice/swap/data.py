@@ -8,7 +8,6 @@ speaker needs at least two files.
 
 from __future__ import annotations
 
-import glob
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,12 +31,14 @@ MIN_FILES = 2  # one to train on, one held out
 
 
 def speaker_files(spec: str) -> list[Path]:
-    """The audio files a speaker argument names: a folder's audio files, or a glob."""
+    """The audio files a speaker argument names: a folder's audio files, or a glob of
+    file names in one folder (`speech/librispeech_1998_*`)."""
     path = Path(spec)
     if path.is_dir():
         files = [p for p in path.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES]
-    elif any(ch in spec for ch in "*?["):
-        files = [Path(p) for p in glob.glob(spec) if Path(p).suffix.lower() in AUDIO_SUFFIXES]
+    elif any(ch in path.name for ch in "*?["):
+        found = path.parent.glob(path.name) if path.parent.is_dir() else []
+        files = [p for p in found if p.suffix.lower() in AUDIO_SUFFIXES]
     elif path.is_file():
         raise InputError(f"{spec}: a single file; give a folder or a glob of a speaker's files")
     else:

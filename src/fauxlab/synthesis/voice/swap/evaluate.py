@@ -109,11 +109,14 @@ def mcd_after_dtw(reference: Samples, test: Samples) -> float:
     return float(per_frame.mean())
 
 
-def evaluate(run: LoadedRun, source: Path, swapped: Path, to: str) -> dict[str, Any]:
-    """Speaker and content scores of `swapped` (made from `source` towards `to`)."""
+def evaluate(
+    run: LoadedRun, source: Path, swapped: Path, to: str, refs: References | None = None
+) -> dict[str, Any]:
+    """Speaker and content scores of `swapped` (made from `source` towards `to`);
+    `refs` saves recomputing the speakers' references when scoring many files."""
     other(to)
     original, output = read_speech(source), read_speech(swapped)
-    refs = References.of(run)
+    refs = refs or References.of(run)
     said, heard = judges.transcript(original), judges.transcript(output)
     plain = judges.transcript(resynthesised(original))
     resolved = str(source.resolve())

@@ -108,4 +108,5 @@ def parameter_count(model: nn.Module) -> int:
 def convert(model: VoiceSwapModel, mel: Tensor, speaker: str) -> Tensor:
     """Whole utterances (batch, BANDS, frames) through `model` to `speaker`, in eval mode."""
     model.eval()
-    return model(mel, speaker)
+    out: Tensor = model(mel, speaker)
+    return out

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from fauxlab.errors import ModelError, OutputExistsError
 from fauxlab.fileio import write_durably
@@ -30,6 +31,8 @@ CHECKPOINTS = "checkpoints"
 PREVIEWS = "previews"
 METRICS = "metrics.jsonl"
 MODEL_NAME = "fauxlab-voiceswap"
+
+FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -100,11 +103,14 @@ class LoadedRun:
     def model_info(self) -> ModelInfo:
         return ModelInfo(MODEL_NAME, self.weights_sha256)
 
-    def normalise(self, mel: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        return (mel - np.asarray(self.info.band_mean)) / np.asarray(self.info.band_std)
+    def normalise(self, mel: FloatArray) -> FloatArray:
+        """log-mel (frames x bands) to the zero-mean, unit-spread bands the model learned."""
+        out: FloatArray = (mel - np.asarray(self.info.band_mean)) / np.asarray(self.info.band_std)
+        return out
 
-    def denormalise(self, mel: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        return mel * np.asarray(self.info.band_std) + np.asarray(self.info.band_mean)
+    def denormalise(self, mel: FloatArray) -> FloatArray:
+        out: FloatArray = mel * np.asarray(self.info.band_std) + np.asarray(self.info.band_mean)
+        return out
 
 
 def load_run(folder: Path) -> LoadedRun:

@@ -122,7 +122,9 @@ class VoiceTrainer:
     def batch(self, speaker: str) -> torch.Tensor:
         """`batch` random segments of `speaker`, files drawn in proportion to length."""
         size = self.config.segment
-        picks = torch.multinomial(self.weights[speaker], self.config.batch, True, generator=self.rng)
+        picks = torch.multinomial(
+            self.weights[speaker], self.config.batch, True, generator=self.rng
+        )
         out = []
         for index in picks.tolist():
             mel = self.data[speaker][index]
@@ -140,7 +142,7 @@ class VoiceTrainer:
             losses[f"loss_{speaker}"] = torch.nn.functional.l1_loss(self.model(mel, speaker), mel)
         total = sum(losses.values(), torch.zeros(()))
         self.opt.zero_grad(set_to_none=True)
-        total.backward()
+        total.backward()  # type: ignore[no-untyped-call]
         self.opt.step()
         self.step += 1
         self.segments += self.config.batch * len(SPEAKERS)
@@ -160,7 +162,9 @@ class VoiceTrainer:
         checkpoint = load_checkpoint(self.out / CHECKPOINTS)
         try:
             prefix = "model."
-            own = {k[len(prefix) :]: v for k, v in checkpoint.tensors.items() if k.startswith(prefix)}
+            own = {
+                k[len(prefix) :]: v for k, v in checkpoint.tensors.items() if k.startswith(prefix)
+            }
             self.model.load_state_dict(own)
             self.opt.load_state_dict(checkpoint.state["opt"])
             self.rng.set_state(checkpoint.state["rng"])
@@ -216,8 +220,7 @@ def _new_run(a_spec: str, b_spec: str, out: Path, config: VoiceTrainConfig) -> R
 def _speakers(info: RunInfo) -> dict[str, Speaker]:
     mel = MelEnvelope()
     return {
-        name: load_speaker([Path(p) for p in info.speaker(name)["train"]], mel)
-        for name in SPEAKERS
+        name: load_speaker([Path(p) for p in info.speaker(name)["train"]], mel) for name in SPEAKERS
     }
 
 
