@@ -19,22 +19,25 @@ MISSING = "voice eval needs resemblyzer and pocketsphinx: pip install 'fauxlab[v
 
 
 @cache
-def _speaker_encoder() -> Any:
+def _resemblyzer() -> Any:
     try:
         with warnings.catch_warnings():  # webrtcvad's pkg_resources deprecation notice
             warnings.simplefilter("ignore", UserWarning)
-            from resemblyzer import VoiceEncoder
+            import resemblyzer
     except ImportError as exc:
         raise InputError(MISSING) from exc
-    return VoiceEncoder("cpu", verbose=False)
+    return resemblyzer
+
+
+@cache
+def _speaker_encoder() -> Any:
+    return _resemblyzer().VoiceEncoder("cpu", verbose=False)
 
 
 def speaker_embedding(samples: NDArray[np.float32]) -> NDArray[np.float64]:
     """A unit-length 256-D speaker embedding of mono `samples` at 16 kHz (silences longer
     than resemblyzer's VAD allows are trimmed first, as its authors do)."""
-    from resemblyzer import preprocess_wav
-
-    wav = preprocess_wav(np.asarray(samples, np.float32), source_sr=RATE)
+    wav = _resemblyzer().preprocess_wav(np.asarray(samples, np.float32), source_sr=RATE)
     if len(wav) < RATE // 2:  # VAD kept almost nothing: embed the sound as it is
         wav = np.asarray(samples, np.float32)
     embedding = np.asarray(_speaker_encoder().embed_utterance(wav), np.float64)
