@@ -109,8 +109,9 @@ def apply(
     ledger: str | None = typer.Option(None, help=LEDGER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Say a recording again in the other speaker's voice; the output is sealed
-    (watermark, C2PA, ledger). A video keeps its picture."""
+    """Say a recording again in the other speaker's voice; the output is always sealed.
+
+    Sealed means watermark, C2PA manifest and ledger entry. A video keeps its picture."""
     from fauxlab.provenance.context import Provenance
     from fauxlab.synthesis.voice.swap.apply import apply_voice
     from fauxlab.synthesis.voice.swap.runfolder import load_run
@@ -142,9 +143,11 @@ def evaluate(
     to: str = typer.Option("b", "--to", help="Who the swap was towards: a or b."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
 ) -> None:
-    """Speaker similarity (to the target against the source), words kept (recogniser
-    agreement, mel-cepstral distortion) and the voice detector's view (docs/voice-swap.md).
-    Needs the `voice-eval` extra."""
+    """Speaker similarity, words kept and the voice detector's view of a swap.
+
+    Speaker: resemblyzer cosines to the target against the source; words: pocketsphinx
+    agreement with the input and mel-cepstral distortion (docs/voice-swap.md). Needs the
+    `voice-eval` extra."""
     from fauxlab.synthesis.voice.swap.evaluate import evaluate as score
     from fauxlab.synthesis.voice.swap.runfolder import load_run
 
