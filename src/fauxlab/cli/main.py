@@ -22,6 +22,7 @@ from fauxlab.cli import (
     scan,
     serve,
     swap,
+    voice,
 )
 from fauxlab.cli.output import stderr
 from fauxlab.errors import FauxlabError
@@ -39,6 +40,7 @@ app.add_typer(gan.app, name="gan")
 app.add_typer(media.app, name="media")
 app.add_typer(provenance.ledger_app, name="ledger")
 app.add_typer(swap.app, name="swap")
+app.add_typer(voice.app, name="voice")
 app.add_typer(detector.app, name="detector")
 app.command("demo")(demo.demo)
 app.command("seal")(provenance.seal)
