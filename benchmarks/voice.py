@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from _common import data_argument
 from fauxlab.cli.detector_voice import _mp3, _recordings
@@ -65,7 +66,7 @@ BOOTSTRAP = 500
 
 
 def _interval(
-    real: np.ndarray, fake: np.ndarray, rng: np.random.Generator
+    real: NDArray[np.float64], fake: NDArray[np.float64], rng: np.random.Generator
 ) -> tuple[float, float, float]:
     """EER of fake against real scores, with a 95% bootstrap interval (reals and fakes
     resampled apart)."""
