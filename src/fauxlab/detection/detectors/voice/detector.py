@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +29,7 @@ from fauxlab.detection.detectors.voice.features import (
     log_spectrogram,
     speech_frames,
 )
-from fauxlab.detection.detectors.voice.model import VoiceJudge, load_model, load_shipped_model
+from fauxlab.detection.detectors.voice.model import VoiceJudge, load_named_model
 from fauxlab.detection.evidence import Evidence, Figure
 from fauxlab.media.images import RGBImage
 
@@ -131,7 +130,7 @@ class VoiceDetector:
     name = NAME
 
     def __init__(self, model: str | None = None) -> None:
-        self.model: VoiceJudge = load_shipped_model() if model is None else load_model(Path(model))
+        self.model: VoiceJudge = load_named_model(model)
 
     def _declined(self, media: AnalysedMedia, text: str, **details: Any) -> Evidence:
         weight = SPEC.weight_for(media.is_video)

@@ -30,6 +30,9 @@ from fauxlab.errors import ModelError
 FORMAT = "fauxlab-voice-detector/1"
 CNN_FORMAT = "fauxlab-voice-cnn/1"
 SHIPPED = "voice.safetensors"
+# the CNN, shipped beside the default for `--options voice.model=cnn` (voice.md: it is
+# far better on the Piper voice, worse after MP3 on the LPC vocoder and on real voices)
+SHIPPED_CNN = "voice-cnn.safetensors"
 
 
 class VoiceJudge(Protocol):
@@ -103,3 +106,18 @@ def load_linear_model(path: Path) -> VoiceModel:
 def load_shipped_model() -> VoiceJudge:
     """The model that ships inside the package (fauxlab/assets/detectors/)."""
     return read_shipped(SHIPPED, load_model)
+
+
+def load_shipped_cnn() -> VoiceJudge:
+    """The CNN shipped beside the default model."""
+    return read_shipped(SHIPPED_CNN, load_model)
+
+
+def load_named_model(model: str | None) -> VoiceJudge:
+    """The detector's `model` option: None for the shipped model, "cnn" for the shipped
+    CNN, else a model file's path."""
+    if model is None:
+        return load_shipped_model()
+    if model == "cnn":
+        return load_shipped_cnn()
+    return load_model(Path(model))
