@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from fauxlab.cli.detector import app
+from fauxlab.cli.main import app as main_app
 from fauxlab.datasplit import held_out_speech
 from fauxlab.detection import analyse
 from fauxlab.detection.detectors.voice.cnn import CnnVoiceModel
@@ -114,3 +115,15 @@ def test_the_detector_takes_the_shipped_cnn_by_name(speech_file: Path) -> None:
     assert isinstance(detector.model, CnnVoiceModel)
     evidence = detector.examine(analyse(speech_file))
     assert evidence.probability is not None and evidence.figures
+
+
+def test_detect_takes_the_cnn_by_name_and_refuses_a_missing_file(speech_file: Path) -> None:
+    args = ["detect", "--detectors", "voice", "--json", str(speech_file)]
+    cnn = runner.invoke(main_app, [*args, "--voice-model", "cnn"])
+    linear = runner.invoke(main_app, args)
+    assert cnn.exit_code == 0 and linear.exit_code == 0, (cnn.output, linear.output)
+    (a,) = json.loads(cnn.output)["files"][0]["evidence"]
+    (b,) = json.loads(linear.output)["files"][0]["evidence"]
+    assert a["probability"] is not None and a["probability"] != b["probability"]
+    missing = runner.invoke(main_app, [*args, "--voice-model", "nowhere.safetensors"])
+    assert isinstance(missing.exception, InputError) and "not a file" in str(missing.exception)

@@ -30,7 +30,7 @@ from fauxlab.errors import ModelError
 FORMAT = "fauxlab-voice-detector/1"
 CNN_FORMAT = "fauxlab-voice-cnn/1"
 SHIPPED = "voice.safetensors"
-# the CNN, shipped beside the default for `--options voice.model=cnn` (voice.md: it is
+# the CNN, shipped beside the default for `--voice-model cnn` (voice.md: it is
 # far better on the Piper voice, worse after MP3 on the LPC vocoder and on real voices)
 SHIPPED_CNN = "voice-cnn.safetensors"
 
