@@ -2,10 +2,11 @@
 LFCC-LCNN baseline) on the log power spectrogram of each 2 s window of speech.
 
 Max-feature-map activations (each layer's channels in two halves, the larger kept) act
-as a learned selection of which spectral traces matter; five 3x3 convolutions with
-pooling bring a window (257 bins x 200 frames) to 32 maps of 16 bands, pooled over
-time by mean and max, so where in the band a trace lies still counts. About 0.1 M
-parameters, in the range of AASIST-L (85 k). The windows are the linear model's (the
+as a learned selection of which spectral traces matter; five 3x3 convolutions (the
+first strided by 2, the full-size maps being what costs most on a CPU; the next three
+followed by pooling) bring a window (257 bins x 200 frames) to 32 maps of 17 bands,
+pooled over time by mean and max, so where in the band a trace lies still counts.
+96 k parameters, in the range of AASIST-L (85 k). The windows are the linear model's (the
 same speech rule), the file's probability the calibrated mean of their logits.
 """
 
