@@ -5,11 +5,12 @@ beside it; and what it adds to `detect` on a talking-head video.
                                      [--minutes 10]
 
 1. A 60 s clip of held-out speech (`fauxlab.datasplit.SPEECH`), joined in a temporary
-   folder: its window features computed window by window (`segment_features_per_window`,
-   what the detector did before) and from spectra computed once per frame
-   (`segment_features`, what it does now), checked equal; then the whole score (the
-   speech checks, the features, the model), before and after. Best of `--repeat`, the two
-   ways taking turns.
+   folder: the linear model's window features computed window by window
+   (`segment_features_per_window`) and from spectra computed once per frame
+   (`segment_features`), checked equal; then the whole score (the speech checks, the
+   features, the model), both ways; then the detector as `detect` runs it (decode, score,
+   figure) with the shipped linear model and with the CNN shipped beside it. Best of
+   `--repeat`, the ways taking turns.
 2. Memory: the two ways' peak allocation (numpy's, as `tracemalloc` sees it) on the
    clip repeated to `--minutes` minutes.
 3. A talking-head video: decoding and face tracking once, then every default detector's
@@ -83,6 +84,7 @@ def sixty_seconds(data: Path, folder: Path) -> Path:
 
 def clip_speed(clip: Path, repeat: int) -> None:
     model = load_shipped_model()
+    assert isinstance(model, VoiceModel), "the per-window comparison is the linear model's"
     sound = read_audio(clip, model.settings.rate)
     assert sound is not None
     samples = sound.samples
@@ -102,15 +104,17 @@ def clip_speed(clip: Path, repeat: int) -> None:
     )
     print(f"  whole score:     before {before:.3f} s, now {after:.3f} s "
           f"(ratio {before / after:.2f})")  # fmt: skip
-    detector = VoiceDetector()
+    shipped, cnn = VoiceDetector(), VoiceDetector("cnn")
 
-    def detect() -> None:
+    def detect(detector: VoiceDetector) -> None:
         evidence = detector.examine(analyse(clip))
         for figure in evidence.figures:
             assert figure.data
 
-    (total,) = _best(repeat, detect)
-    print(f"  decode + voice detector + its figure: {total:.3f} s")
+    detect(cnn)  # the first call loads torch's kernels
+    linear, network = _best(repeat, lambda: detect(shipped), lambda: detect(cnn))
+    print(f"  decode + voice detector + its figure: linear (shipped) {linear:.3f} s, "
+          f"CNN {network:.3f} s (ratio {network / linear:.2f})")  # fmt: skip
 
 
 def peak_memory(clip: Path, minutes: float) -> None:

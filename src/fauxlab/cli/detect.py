@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import Progress, TaskID
@@ -70,8 +71,16 @@ def _options(threshold: float, frames: int, jobs: int, figures: bool) -> DetectO
     return DetectOptions(bands(threshold), AnalysisOptions(keyframes=frames), jobs, figures)
 
 
-def _recipe(detectors: str | None, model: Path | None) -> DetectorRecipe:
-    options = () if model is None else (("learned", "model", model),)
+def _recipe(
+    detectors: str | None, model: Path | None, voice_model: str | None = None
+) -> DetectorRecipe:
+    options: tuple[tuple[str, str, Any], ...] = ()
+    if model is not None:
+        options += (("learned", "model", model),)
+    if voice_model is not None:
+        if voice_model != "cnn" and not Path(voice_model).is_file():
+            raise InputError(f"--voice-model {voice_model}: not a file; give a path or cnn")
+        options += (("voice", "model", voice_model),)
     if detectors is None:
         return DetectorRecipe(None, options)
     names = [n.strip() for n in detectors.split(",") if n.strip()]
@@ -142,6 +151,9 @@ JOBS_HELP = (
 MODEL_HELP = (
     "A learned detector (.safetensors or a `detector train` run) instead of the shipped one."
 )
+VOICE_MODEL_HELP = (
+    "The voice detector's model: cnn (the small CNN shipped beside the default) or a file."
+)
 
 
 def detect(
@@ -159,6 +171,7 @@ def detect(
         DEFAULT_KEYFRAMES, "--frames", help="Keyframes per video the image detectors score."
     ),
     model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
+    voice_model: str | None = typer.Option(None, "--voice-model", help=VOICE_MODEL_HELP),
     jobs: int = typer.Option(AUTO_JOBS, "--jobs", "-j", help=JOBS_HELP),
 ) -> None:
     """Is it fake? A verdict, a probability and the evidence for each file.
@@ -170,7 +183,7 @@ def detect(
         raise OutputExistsError(f"{report}: already exists; choose another path or add --force")
     files, unreadable = expand(inputs)
     _require_some(len(files), unreadable)  # before loading any model: fail fast
-    recipe = _recipe(detectors, model)
+    recipe = _recipe(detectors, model, voice_model)
     loaded, skipped = recipe.load()
     with progress_bar() as bar:
         run = detect_inputs(files, loaded, options, _Bar(bar), skipped, recipe)

@@ -43,10 +43,15 @@ def evaluate(model: Any, reals: list[Clip], fakes: list[Clip]) -> dict[str, floa
     """EERs of `model` against the held-out reals: per fake family group, clean and after
     MP3 64 kbps, and the share of held-out reals called fake at 0.5."""
     from fauxlab.detection import voice_equal_error, voice_scores
-    from fauxlab.synthesis.voice.fakes import LEFT_OUT_VOCODERS, TRAINING_VOCODERS
+    from fauxlab.synthesis.voice.fakes import (
+        LEFT_OUT_VOCODERS,
+        TRAINED_VOCODERS,
+        TRAINING_VOCODERS,
+    )
 
     groups = {
         "training_vocoders": set(TRAINING_VOCODERS),
+        "neural_vocoder": set(TRAINED_VOCODERS),
         "left_out_vocoder": set(LEFT_OUT_VOCODERS),
         "left_out_tts": {"piper"},
     }
@@ -62,9 +67,24 @@ def evaluate(model: Any, reals: list[Clip], fakes: list[Clip]) -> dict[str, floa
     return out
 
 
+def _check_paths(real: Path, out: Path, vocoder_out: Path | None, seconds: float) -> None:
+    for path in (out, vocoder_out):
+        if path is not None and path.exists():
+            raise OutputExistsError(f"{path}: already exists; choose another path or remove it")
+        if path is not None and path.suffix != ".safetensors":
+            raise InputError(f"{path}: the model is written as a .safetensors file")
+    if not real.is_dir() or not (real / "manifest.csv").is_file():
+        raise InputError(f"{real}: not a folder of speech with a manifest.csv of speakers")
+    if seconds < 2.0:
+        raise InputError(f"--seconds must be at least 2, got {seconds}")
+
+
 def train(
     real: Annotated[Path, typer.Option("--real", help="The folder of real speech.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The model file (.safetensors).")],
+    kind: Annotated[
+        str, typer.Option("--model", help="cnn (LCNN on the spectrogram) or linear (LFCC).")
+    ] = "linear",
     seconds: Annotated[
         float, typer.Option(help="Seconds taken from the start of each recording.")
     ] = 6.0,
@@ -74,27 +94,38 @@ def train(
     lfcc_only: Annotated[
         bool, typer.Option("--lfcc-only", help="Train the baseline: LFCC statistics alone.")
     ] = False,
+    neural: Annotated[
+        bool,
+        typer.Option(help="Train the small neural vocoder first and add its fakes."),
+    ] = True,
+    vocoder_steps: Annotated[int, typer.Option(help="Training steps of the vocoder.")] = 1500,
+    vocoder_out: Annotated[
+        Path | None, typer.Option(help="Also save the trained neural vocoder here.")
+    ] = None,
+    steps: Annotated[int, typer.Option(help="CNN training steps (batches of 32).")] = 2000,
+    minutes: Annotated[float, typer.Option(help="CNN training wall-clock cap.")] = 40.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Train the voice detector (LFCC statistics + logistic regression) on real speech
-    against its resynthesis by Griffin-Lim, a mel round trip and WORLD, augmented with
-    MP3, Opus, the telephone band, resampling and noise; then measure it on held-out
-    speakers, the LPC vocoder and the Piper voice it never heard."""
-    if out.exists():
-        raise OutputExistsError(f"{out}: already exists; choose another path or remove it")
-    if out.suffix != ".safetensors":
-        raise InputError(f"{out}: the model is written as a .safetensors file")
-    if not real.is_dir() or not (real / "manifest.csv").is_file():
-        raise InputError(f"{real}: not a folder of speech with a manifest.csv of speakers")
-    if seconds < 2.0:
-        raise InputError(f"--seconds must be at least 2, got {seconds}")
-    from fauxlab.datasplit import Source
-    from fauxlab.detection import LfccSettings, VoiceTrainConfig, train_voice
+    """Train the voice detector on real speech against its resynthesis by Griffin-Lim, a
+    mel round trip, WORLD and a small neural vocoder trained first on the same speakers,
+    augmented with MP3, Opus, the telephone band, resampling and noise: a small CNN on
+    the spectrogram (--model cnn) or a linear model on LFCC statistics; then measure it on
+    held-out speakers, the LPC vocoder and the Piper voice it never heard."""
+    _check_paths(real, out, vocoder_out, seconds)
+    if kind not in ("cnn", "linear"):
+        raise InputError(f"--model must be cnn or linear, got {kind!r}")
+    if vocoder_out is not None and not neural:
+        raise InputError("--vocoder-out needs the neural vocoder (drop --no-neural)")
+    if min(steps, vocoder_steps) < 1 or minutes <= 0:
+        raise InputError("--steps, --vocoder-steps and --minutes must be positive")
+    from fauxlab.datasplit import Source, speaker_groups, split_by_speaker
     from fauxlab.synthesis.voice import fakes
 
     words = ["fauxlab", "detector", "train-voice", "--real", str(real), "--out", str(out)]
-    words += ["--seconds", str(seconds), "--copies", str(copies), "--tts", str(tts)]
-    words += ["--seed", str(seed), *(["--lfcc-only"] if lfcc_only else [])]
+    words += ["--model", kind, "--seconds", str(seconds), "--copies", str(copies)]
+    words += ["--tts", str(tts), "--seed", str(seed), *(["--lfcc-only"] if lfcc_only else [])]
+    words += ["--vocoder-steps", str(vocoder_steps)] if neural else ["--no-neural"]
+    words += ["--steps", str(steps), "--minutes", str(minutes)] if kind == "cnn" else []
     command = shlex.join(words)
     training, held = Source(real.name, holdout_fraction=0.25, by_speaker=True).split(real.parent)
     with progress_bar() as bar:
@@ -106,13 +137,41 @@ def train(
             )
 
         reals = [fakes.read_clip(p, seconds) for p in training]
-        made = list(fakes.resynthesised(reals, fakes.TRAINING_VOCODERS, tick("vocoders")))
-        settings = LfccSettings(lfcc_only=lfcc_only)
-        config = VoiceTrainConfig(settings=settings, augmented_copies=copies, seed=seed)
-        model = train_voice(_recordings([*reals, *made]), config, tick("features"))
+        trained: dict[str, Any] = {}
+        if neural:
+            from fauxlab.synthesis.voice.neural import train_vocoder
+
+            vocoder = train_vocoder(
+                [c.samples for c in reals],
+                fakes.RATE,
+                vocoder_steps,
+                seed=seed,
+                progress=tick("neural vocoder"),
+            )
+            trained["neural"] = vocoder
+            if vocoder_out is not None:
+                vocoder.save(vocoder_out)
+        families = (*fakes.TRAINING_VOCODERS, *trained)
+        made = list(fakes.resynthesised(reals, families, tick("vocoders"), trained))
+        if kind == "cnn":
+            calibration_files, _ = split_by_speaker(training, speaker_groups(real), 0.8)
+            model = _train_cnn(
+                reals,
+                made,
+                {p.name for p in calibration_files},
+                seed,
+                copies,
+                steps,
+                minutes,
+                lambda phase, d, t: tick(phase)(d, t),
+            )
+        else:
+            model = _train_linear(reals, made, lfcc_only, copies, seed, tick("features"))
         held_reals = [fakes.read_clip(p, seconds) for p in held]
-        families = (*fakes.TRAINING_VOCODERS, *fakes.LEFT_OUT_VOCODERS)
-        held_fakes = list(fakes.resynthesised(held_reals, families, tick("held-out fakes")))
+        families = (*families, *fakes.LEFT_OUT_VOCODERS)
+        held_fakes = list(
+            fakes.resynthesised(held_reals, families, tick("held-out fakes"), trained)
+        )
         held_fakes += list(fakes.spoken(tts))
         bar.update(task, description="measuring", total=None)
         metrics = evaluate(model, held_reals, held_fakes)
@@ -130,3 +189,37 @@ def train(
     for name, value in metrics.items():
         stdout.print(f"{name}: {value:.4f}", highlight=False)
     stdout.print(f"model written to {out}", highlight=False)
+
+
+def _train_linear(
+    reals: list[Clip], made: list[Clip], lfcc_only: bool, copies: int, seed: int, tick: Any
+) -> Any:
+    from fauxlab.detection import LfccSettings, VoiceTrainConfig, train_voice
+
+    settings = LfccSettings(lfcc_only=lfcc_only)
+    config = VoiceTrainConfig(settings=settings, augmented_copies=copies, seed=seed)
+    return train_voice(_recordings([*reals, *made]), config, tick)
+
+
+def _train_cnn(
+    reals: list[Clip],
+    made: list[Clip],
+    calibration_names: set[str],
+    seed: int,
+    copies: int,
+    steps: int,
+    minutes: float,
+    tick: Any,
+) -> Any:
+    """The CNN on the training speakers, its weights chosen and calibrated on a fifth of
+    them (whole speakers) with their fakes."""
+    from fauxlab.detection import CnnTrainConfig, train_cnn
+
+    def source(clip: Clip) -> str:
+        return clip.name.split(":", 1)[-1]
+
+    clips = [*reals, *made]
+    fit = [c for c in clips if source(c) not in calibration_names]
+    held = [c for c in clips if source(c) in calibration_names]
+    config = CnnTrainConfig(augmented_copies=copies, steps=steps, minutes=minutes, seed=seed)
+    return train_cnn(_recordings(fit), _recordings(held), config, tick)

@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from fauxlab.detection.detectors.learned.train import DetectorConfig, train_detector
     from fauxlab.detection.detectors.spectrum.train import SpectrumTrainConfig, train_spectrum
     from fauxlab.detection.detectors.traces.train import TracesTrainConfig, train_traces
+    from fauxlab.detection.detectors.voice.cnn_train import CnnTrainConfig, train_cnn
     from fauxlab.detection.detectors.voice.features import LfccSettings
     from fauxlab.detection.detectors.voice.train import (
         Recording,
@@ -103,6 +104,8 @@ _TRAINING = {
     "train_voice": "fauxlab.detection.detectors.voice.train",
     "voice_scores": "fauxlab.detection.detectors.voice.train",
     "voice_equal_error": "fauxlab.detection.detectors.voice.train",
+    "CnnTrainConfig": "fauxlab.detection.detectors.voice.cnn_train",
+    "train_cnn": "fauxlab.detection.detectors.voice.cnn_train",
 }
 
 
@@ -122,6 +125,7 @@ __all__ = [
     "AnalysisOptions",
     "Bands",
     "BenchResult",
+    "CnnTrainConfig",
     "DetectOptions",
     "DetectRun",
     "Detector",
@@ -172,6 +176,7 @@ __all__ = [
     "specs",
     "start_worker",
     "to_document",
+    "train_cnn",
     "train_detector",
     "train_generated",
     "train_spectrum",

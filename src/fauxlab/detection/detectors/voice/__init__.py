@@ -13,6 +13,9 @@ SPEC = DetectorSpec(
     # shows in every report without moving a verdict; raise it once it generalises.
     weight=0.3,
     card="voice.md",
-    options={"model": "a voice model file (.safetensors) to use instead of the shipped one"},
+    options={
+        "model": "a voice model file (.safetensors) to use instead of the shipped one, or "
+        "'cnn' for the small CNN shipped beside it"
+    },
     listens=True,
 )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,15 +22,14 @@ from fauxlab.detection.detectors.voice import SPEC
 from fauxlab.detection.detectors.voice.features import (
     SILENCE_DB,
     FloatArray,
+    Judgement,
     LfccSettings,
-    Segments,
     frame_levels,
     has_voice,
     log_spectrogram,
     speech_frames,
 )
-from fauxlab.detection.detectors.voice.model import VoiceModel, load_model, load_shipped_model
-from fauxlab.detection.detectors.voice.windows import segment_features
+from fauxlab.detection.detectors.voice.model import VoiceJudge, load_named_model
 from fauxlab.detection.evidence import Evidence, Figure
 from fauxlab.media.images import RGBImage
 
@@ -90,12 +88,9 @@ def _colour(values: NDArray[np.float64]) -> RGBImage:
     return out
 
 
-def spectrogram_figure(
-    samples: FloatArray, model: VoiceModel, segments: Segments, window_p: NDArray[np.float64]
-) -> Figure:
+def spectrogram_figure(samples: FloatArray, settings: LfccSettings, judged: Judgement) -> Figure:
     """The spectrogram (0 Hz at the bottom), with a strip below it coloured by each
     window's probability and the suspicious stretches (at or above 0.5) boxed in vermillion."""
-    settings = model.settings
     duration = len(samples) / settings.rate
 
     def draw() -> RGBImage:
@@ -110,7 +105,7 @@ def spectrogram_figure(
         top = float(pooled.max())
         image = _colour((pooled[rows] - (top - 80.0)) / 80.0)
         strip = np.full((14, columns, 3), 235, np.uint8)
-        for start, end, p in zip(segments.starts, segments.ends, window_p, strict=True):
+        for start, end, p in zip(judged.starts, judged.ends, judged.window_p, strict=True):
             a = int(start / duration * columns)
             b = max(a + 1, int(end / duration * columns))
             shade = (1 - p) * np.array(REAL_RGB, np.float64) + p * np.array(FAKE_RGB, np.float64)
@@ -129,12 +124,13 @@ def spectrogram_figure(
 
 
 class VoiceDetector:
-    """LFCC statistics of the speech, scored by the shipped linear model."""
+    """The speech's 2 s windows, scored by the shipped voice model (a small CNN on the
+    log spectrogram, or a linear model on LFCC statistics)."""
 
     name = NAME
 
     def __init__(self, model: str | None = None) -> None:
-        self.model = load_shipped_model() if model is None else load_model(Path(model))
+        self.model: VoiceJudge = load_named_model(model)
 
     def _declined(self, media: AnalysedMedia, text: str, **details: Any) -> Evidence:
         weight = SPEC.weight_for(media.is_video)
@@ -149,14 +145,14 @@ class VoiceDetector:
             return self._declined(media, "There is no sound track: no voice to judge.")
         samples = sound.samples
         reason = no_speech_reason(samples, self.model.settings)
-        segments = segment_features(samples, self.model.settings)
-        if reason is None and len(segments.features) == 0:
-            reason = "No two-second stretch is mostly speech: too little voice to judge."
         if reason is not None:
             return self._declined(media, reason, seconds=round(sound.duration, 2))
-        probability = self.model.file_probability(segments)
-        assert probability is not None
-        window_p = self.model.window_probabilities(segments)
+        judged = self.model.judge(samples)
+        probability = judged.probability
+        if probability is None:
+            reason = "No two-second stretch is mostly speech: too little voice to judge."
+            return self._declined(media, reason, seconds=round(sound.duration, 2))
+        window_p = judged.window_p
         suspicious = int((window_p >= 0.5).sum())
         details: dict[str, Any] = {
             "seconds": round(sound.duration, 2),
@@ -164,7 +160,7 @@ class VoiceDetector:
             "suspicious_windows": suspicious,
             "timeline": [
                 {"start": round(float(a), 2), "end": round(float(b), 2), "p": round(float(p), 4)}
-                for a, b, p in zip(segments.starts, segments.ends, window_p, strict=True)
+                for a, b, p in zip(judged.starts, judged.ends, window_p, strict=True)
             ],
         }
         return Evidence(
@@ -172,6 +168,6 @@ class VoiceDetector:
             round(probability, 4),
             summary_for(probability, len(window_p), suspicious),
             details,
-            figures=[spectrogram_figure(samples, self.model, segments, window_p)],
+            figures=[spectrogram_figure(samples, self.model.settings, judged)],
             weight=SPEC.weight_for(media.is_video),
         )

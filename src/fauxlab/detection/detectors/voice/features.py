@@ -145,6 +145,17 @@ class Segments:
     ends: NDArray[np.float64]
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """What a voice model says about one recording: each judged window's place and
+    P(synthetic), and the file's (None when no window had enough speech)."""
+
+    starts: NDArray[np.float64]  # seconds
+    ends: NDArray[np.float64]
+    window_p: NDArray[np.float64]
+    probability: float | None
+
+
 def segment_features_per_window(samples: FloatArray, settings: LfccSettings) -> Segments:
     """Mean and spread of the speech frames' LFCC in each window with enough speech. A
     recording shorter than a window is one window.

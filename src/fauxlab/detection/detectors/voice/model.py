@@ -1,24 +1,51 @@
-"""The voice classifier: a linear model on LFCC statistics (the issue's baseline and the
-ASVspoof LFCC front end), in the whole-image detectors' model file format.
+"""The voice classifiers and their model files.
 
-Each 2 s window of speech gets a logit; the file's probability is the calibrated mean
-logit of its windows, so one odd window does not decide a whole call.
+Two kinds share the detector: a linear model on LFCC statistics and spectral detail
+(the issue's baseline and the ASVspoof LFCC front end, in the whole-image detectors'
+model file format), and a small CNN on the log spectrogram (`cnn.py`, its own format,
+read only when a file holds one, so the linear model never imports torch). Either gives
+each 2 s window of speech a logit; the file's probability is the calibrated mean logit
+of its windows, so one odd window does not decide a whole call.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+from safetensors import SafetensorError, safe_open
 
-from fauxlab.detection.detectors.voice.features import LfccSettings, Segments
+from fauxlab.detection.detectors.voice.features import (
+    FloatArray,
+    Judgement,
+    LfccSettings,
+    Segments,
+)
 from fauxlab.detection.linear import LinearModel, read_model_file, read_shipped, sigmoid
+from fauxlab.errors import ModelError
 
 FORMAT = "fauxlab-voice-detector/1"
+CNN_FORMAT = "fauxlab-voice-cnn/1"
 SHIPPED = "voice.safetensors"
+# the CNN, shipped beside the default for `--voice-model cnn` (voice.md: it is
+# far better on the Piper voice, worse after MP3 on the LPC vocoder and on real voices)
+SHIPPED_CNN = "voice-cnn.safetensors"
+
+
+class VoiceJudge(Protocol):
+    """What the detector needs of a voice model of either kind."""
+
+    settings: LfccSettings
+    info: dict[str, str]
+
+    def judge(self, samples: FloatArray) -> Judgement: ...
+
+    def metrics(self) -> dict[str, Any]: ...
+
+    def save(self, path: Path) -> None: ...
 
 
 @dataclass(kw_only=True)
@@ -38,13 +65,59 @@ class VoiceModel(LinearModel[LfccSettings]):
         a, b = self.platt
         return float(sigmoid(np.array(a * self.logits(segments.features).mean() + b)))
 
+    def judge(self, samples: FloatArray) -> Judgement:
+        from fauxlab.detection.detectors.voice.windows import segment_features
 
-def load_model(path: Path) -> VoiceModel:
-    """Read a model file; anything missing, damaged or of another kind is a ModelError."""
+        segments = segment_features(samples, self.settings)
+        return Judgement(
+            segments.starts,
+            segments.ends,
+            self.window_probabilities(segments),
+            self.file_probability(segments),
+        )
+
+
+def _format_of(path: Path) -> str | None:
+    if not path.is_file():
+        raise ModelError(f"{path}: voice detector model not found")
+    try:
+        with safe_open(str(path), framework="numpy") as handle:
+            return (handle.metadata() or {}).get("format")
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ModelError(f"{path}: model file is truncated or corrupt ({exc})") from exc
+
+
+def load_model(path: Path) -> VoiceJudge:
+    """Read a model file of either kind; anything missing, damaged or of another kind
+    is a ModelError."""
+    if _format_of(path) == CNN_FORMAT:
+        from fauxlab.detection.detectors.voice.cnn import load_cnn_model
+
+        return load_cnn_model(path)
+    return load_linear_model(path)
+
+
+def load_linear_model(path: Path) -> VoiceModel:
+    """Read a linear model file."""
     file = read_model_file(path, FORMAT, "voice detector", LfccSettings.from_json, lambda s: s.size)
     return VoiceModel(settings=file.settings, info=file.info, **file.head)
 
 
-def load_shipped_model() -> VoiceModel:
+def load_shipped_model() -> VoiceJudge:
     """The model that ships inside the package (fauxlab/assets/detectors/)."""
     return read_shipped(SHIPPED, load_model)
+
+
+def load_shipped_cnn() -> VoiceJudge:
+    """The CNN shipped beside the default model."""
+    return read_shipped(SHIPPED_CNN, load_model)
+
+
+def load_named_model(model: str | None) -> VoiceJudge:
+    """The detector's `model` option: None for the shipped model, "cnn" for the shipped
+    CNN, else a model file's path."""
+    if model is None:
+        return load_shipped_model()
+    if model == "cnn":
+        return load_shipped_cnn()
+    return load_model(Path(model))

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from scipy.signal import butter, resample_poly, sosfiltfilt
 
 from fauxlab.detection.detectors.voice.features import FloatArray, LfccSettings
-from fauxlab.detection.detectors.voice.model import VoiceModel
+from fauxlab.detection.detectors.voice.model import VoiceJudge, VoiceModel
 from fauxlab.detection.detectors.voice.windows import segment_features
 from fauxlab.detection.linear import fit_linear
 from fauxlab.detection.metrics import equal_error_rate
@@ -138,16 +138,16 @@ def train_voice(
     return VoiceModel(settings=config.settings, info=details, **fit.head())
 
 
-def voice_scores(model: VoiceModel, recordings: Sequence[Recording]) -> NDArray[np.float64]:
+def voice_scores(model: VoiceJudge, recordings: Sequence[Recording]) -> NDArray[np.float64]:
     """Each recording's P(synthetic); 0.5 where no window had enough speech."""
     out = []
     for recording in recordings:
-        p = model.file_probability(segment_features(recording.samples, model.settings))
+        p = model.judge(recording.samples).probability
         out.append(0.5 if p is None else p)
     return np.array(out)
 
 
-def voice_equal_error(model: VoiceModel, recordings: Sequence[Recording]) -> float:
+def voice_equal_error(model: VoiceJudge, recordings: Sequence[Recording]) -> float:
     """EER of `model` over `recordings` (which must hold reals and fakes)."""
     labels = np.array([int(r.fake) for r in recordings])
     return equal_error_rate(labels, voice_scores(model, recordings))[0]
