@@ -8,10 +8,12 @@ test through it would not repeat; benchmarks/mark_detectors.py measures many ids
 scored by the `voice` detector (sound) or the `learned` and `generated` detectors
 (pictures) through their public API. Two checks:
 - no decision changes: each file is on the same side of 0.5 marked and unmarked;
-- the probability moves by at most TOLERANCE. Where the mark moves it further, the
-  measured shift is written in the xfail reason (strict: the test fails the day the
-  detector stops moving, so the note cannot go stale) and in BENCHMARKS.md, "Marks and
-  detectors"; the tolerance is not widened to hide it.
+- the mark never raises P(synthetic) by more than TOLERANCE (a detector that learned the
+  mark as a sign of fakes would);
+- for the pictures' detectors, P moves by at most TOLERANCE either way. The voice
+  detector moves further downwards on one file; the measured shift is written beside the
+  test and in BENCHMARKS.md, "Marks and detectors"; the tolerance is not widened to hide
+  it.
 """
 
 from __future__ import annotations
@@ -96,26 +98,25 @@ def test_the_mark_changes_no_decision(
         assert (plain >= 0.5) == (marked >= 0.5), (name, plain, marked)
 
 
-# Measured with WATERMARK_ID on 2026-12-07. Over 30 files x 3 ids (benchmarks/
-# mark_detectors.py, BENCHMARKS.md "Marks and detectors") the voice detector moved by more
-# than TOLERANCE for 12% of marks (largest 0.141), the learned detector, within it here,
-# for 32% (largest 0.214), the generated one for 3% (largest 0.079); no real file was
-# turned fake, 4 of 256 marked copies went from fake to real.
-VOICE_MOVES = (
-    "measured: librispeech_2414_5 0.332 -> 0.239 (-0.093); 1998_1 -0.029, 1034_1 -0.002: "
-    "the mark makes real speech look more real, not less; no decision changes"
-)
+@pytest.mark.parametrize("detector", ["voice", "learned", "generated"])
+def test_the_mark_never_makes_a_real_file_look_more_synthetic(
+    scores: dict[str, list[tuple[str, float, float]]], detector: str
+) -> None:
+    """What the issue guards against: a detector that learned the mark as the sign of a
+    fake would score the marked copy higher."""
+    rises = {name: round(marked - plain, 4) for name, plain, marked in scores[detector]}
+    assert max(rises.values()) <= TOLERANCE, rises
 
 
-@pytest.mark.parametrize(
-    "detector",
-    [
-        pytest.param("voice", marks=pytest.mark.xfail(strict=True, reason=VOICE_MOVES)),
-        "learned",
-        "generated",
-    ],
-)
-def test_the_mark_moves_the_probability_by_at_most_the_tolerance(
+# Both ways, the pictures' detectors stay within TOLERANCE here. The voice detector does
+# not: measured with WATERMARK_ID on 2026-12-07, librispeech_2414_5 went 0.332 -> 0.239
+# (-0.093; 1998_1 -0.029, 1034_1 -0.002): the mark makes real speech look more real, not
+# less. Over 30 files x 3 ids (benchmarks/mark_detectors.py, BENCHMARKS.md "Marks and
+# detectors") the voice detector moved by more than TOLERANCE for 12% of marks (largest
+# 0.141), the learned detector for 32% (largest 0.214), the generated one for 3% (largest
+# 0.079); no real file was turned fake, 4 of 256 marked copies went from fake to real.
+@pytest.mark.parametrize("detector", ["learned", "generated"])
+def test_the_mark_moves_the_pictures_probability_by_at_most_the_tolerance(
     scores: dict[str, list[tuple[str, float, float]]], detector: str
 ) -> None:
     shifts = {name: round(marked - plain, 4) for name, plain, marked in scores[detector]}
