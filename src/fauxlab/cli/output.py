@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -28,3 +29,14 @@ def progress_bar() -> Progress:
         transient=True,
         disable=not stderr.is_terminal,
     )
+
+
+def say_checkpoint_kept(command: str, run: Path) -> None:
+    """After Ctrl-C or SIGTERM in a trainer: where to go on from, if a checkpoint exists."""
+    if (run / "checkpoints" / "latest.json").is_file():
+        stderr.print(
+            f"interrupted; checkpoint saved: `fauxlab {command} --out {run} --resume "
+            "--minutes M` goes on from it",
+            highlight=False,
+            soft_wrap=True,
+        )

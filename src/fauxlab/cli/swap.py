@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fauxlab.cli.output import print_json, progress_bar, stderr, stdout
+from fauxlab.cli.output import print_json, progress_bar, say_checkpoint_kept, stderr, stdout
 from fauxlab.errors import InputError, OutputExistsError
 from fauxlab.media import MediaKind, media_kind, probe_video
 
@@ -147,13 +147,7 @@ def train(
                 progress=report, notice=_note,
             )  # fmt: skip
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM; the CLI exits 130
-        if (out / "checkpoints" / "latest.json").is_file():
-            stderr.print(
-                f"interrupted; checkpoint saved: `fauxlab swap train --out {out} --resume "
-                "--minutes M` goes on from it",
-                highlight=False,
-                soft_wrap=True,
-            )
+        say_checkpoint_kept("swap train", out)
         raise
     if as_json:
         print_json(summary.to_dict())

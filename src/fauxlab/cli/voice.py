@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from fauxlab.cli.output import print_json, stderr, stdout
+from fauxlab.cli.output import print_json, say_checkpoint_kept, stderr, stdout
 from fauxlab.cli.provenance import LEDGER_HELP
 from fauxlab.errors import InputError, OutputExistsError
 
@@ -78,13 +78,7 @@ def train(
             overrides=overrides, progress=_report_every(),
         )  # fmt: skip
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM; the CLI exits 130
-        if (out / "checkpoints" / "latest.json").is_file():
-            stderr.print(
-                f"interrupted; checkpoint saved: `fauxlab voice train --out {out} --resume "
-                "--minutes M` goes on from it",
-                highlight=False,
-                soft_wrap=True,
-            )
+        say_checkpoint_kept("voice train", out)
         raise
     if as_json:
         print_json(summary.to_dict())
