@@ -154,19 +154,20 @@ def ray_records(
             # (checked in 2.60's actor_pool_map_operator): a killed actor comes back, and
             # its task is retried. Named here they are only a deprecation warning.
         )
-        results = iter(dataset.iter_rows())
-        try:
-            for row in results:
-                record = json.loads(row["record"])
-                if CANNOT in record:
-                    raise InputError(f"on a Ray worker: {record[CANNOT]}")
+        # A worker whose detectors cannot load answers each of its rows at once with why;
+        # the rows are drained to the end, not abandoned: a streaming executor stopped
+        # midway leaves threads that outlive Ray's shutdown and can end the process with
+        # a core-worker error before the one-line message is out. Files that workers able
+        # to load did judge are kept.
+        cannot = ""
+        for row in dataset.iter_rows():
+            record = json.loads(row["record"])
+            if CANNOT in record:
+                cannot = cannot or str(record[CANNOT])
+            else:
                 yield record
-        finally:
-            # stop the streaming executor now, not at exit: left running, its threads
-            # outlive Ray's shutdown and can end the process with a core-worker error
-            close = getattr(results, "close", None)
-            if close is not None:
-                close()
+        if cannot:
+            raise InputError(f"on a Ray worker: {cannot}")
     except ray.exceptions.RayError as exc:  # actors that cannot start, a cluster gone
         reason = _last_line(exc)
         raise FauxlabError(f"the scan on Ray stopped: {reason}; run it again to go on") from exc
