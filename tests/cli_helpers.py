@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,23 @@ def fauxlab(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
         text=True,
         cwd=cwd,
         timeout=300,
+    )
+
+
+def fauxlab_at_home(
+    home: Path, *args: str | Path, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """The CLI with its own FAUXLAB_HOME (keys, ledger) and a bare environment, so nothing
+    of this machine's set-up leaks in; PYTHONPATH kept: the source under test."""
+    env = {"FAUXLAB_HOME": str(home), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
+    if "PYTHONPATH" in os.environ:
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return subprocess.run(
+        [sys.executable, "-m", "fauxlab", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
     )
 
 

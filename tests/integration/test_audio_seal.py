@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from cli_helpers import fauxlab_at_home
 from fauxlab.media import read_audio
 from fauxlab.media.audio_writer import recode, write_audio
 from fauxlab.provenance.watermark import embed_audio, extract_audio
@@ -82,16 +81,7 @@ def test_unmarked_real_recordings_never_decode(shared_speech: Path) -> None:
 
 
 def fauxlab(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {"FAUXLAB_HOME": str(home), "PATH": "/usr/bin:/bin"}
-    if "PYTHONPATH" in os.environ:  # the source under test, not an installed copy
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    return subprocess.run(
-        [sys.executable, "-m", "fauxlab", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    return fauxlab_at_home(home, *args)
 
 
 def _verify(home: Path, *paths: Path) -> list[dict[str, Any]]:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from cli_helpers import fauxlab_at_home
 from fauxlab.demo.provenance_part import edit_signed_jpeg
 from fauxlab.demo.samples import astronaut
 from fauxlab.errors import OutputExistsError
@@ -175,16 +174,7 @@ def test_sealed_video_keeps_audio_and_survives_reencoding(
 
 
 def fauxlab(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {"FAUXLAB_HOME": str(home), "PATH": "/usr/bin:/bin"}
-    if "PYTHONPATH" in os.environ:  # the source under test, not an installed copy
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    return subprocess.run(
-        [sys.executable, "-m", "fauxlab", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    return fauxlab_at_home(home, *args)
 
 
 def _json(result: subprocess.CompletedProcess[str]) -> Any:

@@ -6,17 +6,15 @@ a video kept, eval's JSON, and the one-line errors for bad input."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from cli_helpers import assert_clean_error
+from cli_helpers import assert_clean_error, fauxlab_at_home
 from fauxlab.errors import InputError, ModelError, OutputExistsError
 from fauxlab.media import VideoWriter, iter_frames, probe_video, read_audio
 from fauxlab.media.audio_writer import write_audio
@@ -30,16 +28,7 @@ SPEAKERS = {"a": "librispeech_1998", "b": "librispeech_2414"}  # F and M, LibriS
 
 
 def fauxlab(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {"FAUXLAB_HOME": str(home), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
-    if "PYTHONPATH" in os.environ:  # the source under test, not an installed copy
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    return subprocess.run(
-        [sys.executable, "-m", "fauxlab", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    return fauxlab_at_home(home, *args, timeout=600)
 
 
 def _json(result: subprocess.CompletedProcess[str]) -> Any:

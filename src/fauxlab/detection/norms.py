@@ -77,6 +77,16 @@ def small_on_fakes(name: str, what: str, unit: str, *, median: float, p5: float)
     return RealClipNorm(name, what, unit, median, p5, percentile=5)
 
 
+def past_their_limits(
+    values: Mapping[str, float], norms: Mapping[str, RealClipNorm]
+) -> tuple[dict[str, float], list[str]]:
+    """Each measure's `times_past`, and the measures past their limit, furthest first:
+    what an evidence summary names."""
+    past = {name: norms[name].times_past(value) for name, value in values.items()}
+    beyond = sorted((n for n, times in past.items() if times > 1.0), key=lambda n: -past[n])
+    return past, beyond
+
+
 @dataclass(frozen=True)
 class NormChart:
     """The wording of a chart of measures over time against their norms."""

@@ -22,7 +22,7 @@ from fauxlab.detection.detectors.reenactment.score import NORMS
 from fauxlab.detection.detectors.reenactment.stillness import pair_stillness
 from fauxlab.detection.detectors.reenactment.texture import pair_texture_change
 from fauxlab.detection.evidence import Evidence
-from fauxlab.detection.norms import P_NORMAL
+from fauxlab.detection.norms import P_NORMAL, past_their_limits
 from fauxlab.faces.types import Face
 from fauxlab.media.images import RGBImage
 
@@ -121,8 +121,7 @@ _SAID = {
 
 
 def _summary(values: dict[str, float]) -> str:
-    short = {name: NORMS[name].times_past(value) for name, value in values.items()}
-    below = sorted((n for n, s in short.items() if s > 1.0), key=lambda n: -short[n])
+    short, below = past_their_limits(values, NORMS)
     measured = " and ".join(NORMS[n].name for n in values)
     if not below:
         return (

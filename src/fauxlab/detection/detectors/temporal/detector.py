@@ -23,7 +23,7 @@ from fauxlab.detection.detectors.temporal.flicker import pair_flicker
 from fauxlab.detection.detectors.temporal.jitter import track_jitter
 from fauxlab.detection.detectors.temporal.score import NORMS
 from fauxlab.detection.evidence import Evidence
-from fauxlab.detection.norms import P_NORMAL
+from fauxlab.detection.norms import P_NORMAL, past_their_limits
 from fauxlab.faces.types import Face
 from fauxlab.media.images import RGBImage
 
@@ -204,8 +204,7 @@ _SAID = {
 
 
 def _summary(values: dict[str, float]) -> str:
-    excess = {name: NORMS[name].times_past(value) for name, value in values.items()}
-    beyond = sorted((n for n, e in excess.items() if e > 1.0), key=lambda n: -excess[n])
+    excess, beyond = past_their_limits(values, NORMS)
     measured = ", ".join(NORMS[n].name for n in values)
     if not beyond:
         return (
