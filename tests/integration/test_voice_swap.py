@@ -6,6 +6,7 @@ a video kept, eval's JSON, and the one-line errors for bad input."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -190,3 +191,17 @@ def test_bad_runs_outputs_and_speakers_are_named(
     with pytest.raises(OutputExistsError, match="--resume"):
         train(str(folders["a"]), str(folders["b"]), run, steps=1)
     assert not list(tmp_path.glob("z.*"))
+
+
+def test_eval_without_the_voice_eval_extra_says_how_to_get_it(
+    run: Path, clip: Path, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """resemblyzer made unimportable, as on an install without `fauxlab[voice-eval]`: a
+    package of that name placed first on the path fails to import, as a missing one does."""
+    shadow = tmp_path / "shadow" / "resemblyzer"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('No module named resemblyzer')\n")
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(shadow.parent), path) if p))
+    result = fauxlab(home, "voice", "eval", run, clip, clip, "--json")
+    assert_clean_error(result, "pip install 'fauxlab[voice-eval]'")

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from fauxlab.detection.analysed import AnalysedMedia, analyse
 from fauxlab.detection.detectors.reenactment.detector import ReenactmentDetector
+from fauxlab.detection.detectors.reenactment.identity import MIN_FACE_WIDTH, IdentityChange
 from fauxlab.detection.detectors.reenactment.stillness import pair_stillness
 from fauxlab.detection.detectors.reenactment.texture import CROP, aligned_change, skin
 from fauxlab.detection.norms import P_LOW, P_MAX, P_NORMAL, small_on_fakes
@@ -103,6 +104,26 @@ def test_a_frozen_background_around_a_changing_face_has_a_small_ratio() -> None:
     assert pair_stillness((first, tight), (talking, tight)) is None
 
 
+def _first_face(path: Path) -> tuple[NDArray[np.uint8], Face]:
+    record, image = next((r, i) for r, i in _analysed(path).keyframes() if r.faces)
+    return image, record.faces[0]
+
+
+def test_identity_change_is_small_for_one_person_and_large_between_two(
+    shared_videos: Path,
+) -> None:
+    one = _first_face(_clip(shared_videos, "hdtf-1.mp4"))
+    other = _first_face(_clip(shared_videos, "voxceleb-1.mp4"))
+    assert IdentityChange()(one, one) == pytest.approx(0.0, abs=1e-6)
+    between = IdentityChange()(one, other)
+    assert between is not None and between > 0.6  # dlib's same-person distance
+    image, face = one
+    scale = (MIN_FACE_WIDTH - 1) / face.width
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    tiny = Face(box_of(face.landmarks * scale), face.landmarks * scale, 1.0, "test", 0)
+    assert IdentityChange()(one, (small, tiny)) is None  # too small to embed reliably
+
+
 # -- real clips and a photo made to move -----------------------------------------------
 
 
@@ -135,7 +156,7 @@ def test_a_real_clip_is_not_called_fake(shared_videos: Path, name: str) -> None:
     evidence = ReenactmentDetector().examine(_analysed(_clip(shared_videos, name)))
     assert evidence.probability is not None, evidence.summary
     assert evidence.probability < FAKE_FROM, evidence.summary
-    assert set(evidence.details["measures"]) == {"texture", "stillness"}
+    assert set(evidence.details["measures"]) == {"texture", "stillness", "identity"}
     assert evidence.figures and evidence.figures[0].svg.markup.startswith("<svg")
 
 
@@ -149,6 +170,7 @@ def test_one_photo_made_to_move_scores_higher(shared_videos: Path, tmp_path: Pat
     measures, before = fake.details["measures"], real.details["measures"]
     assert measures["texture"]["value"] < before["texture"]["value"]
     assert measures["stillness"]["value"] < before["stillness"]["value"]
+    assert measures["identity"]["value"] < before["identity"]["value"]
     assert "one photo is animated" in fake.summary
 
 

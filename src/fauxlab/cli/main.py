@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from fauxlab import __version__
 from fauxlab.cli import (
@@ -72,12 +73,13 @@ def run() -> None:
     try:
         app()
     except FauxlabError as exc:
-        text = exc.shown(option_for)
+        text = escape(exc.shown(option_for))  # "[voice-eval]" or "photo [1].jpg" kept as written
         stderr.print(f"[bold red]error:[/] {text}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except OSError as exc:  # the file system said no: a folder for a file, no space, no access
         where = f"{exc.filename}: " if exc.filename else ""
-        stderr.print(f"[bold red]error:[/] {where}{exc.strerror or exc}", highlight=False)
+        stderr.print(f"[bold red]error:[/] {escape(where + str(exc.strerror or exc))}",
+                     highlight=False)  # fmt: skip
         sys.exit(2)
     except KeyboardInterrupt:
         _interrupted()

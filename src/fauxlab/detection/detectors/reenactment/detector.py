@@ -1,4 +1,5 @@
-"""The reenactment detector: texture constancy and background stillness of the main face.
+"""The reenactment detector: texture constancy, background stillness and identity
+steadiness of the main face.
 
 It reuses what `AnalysedMedia` holds: the keyframes' pixels and the face tracks (nothing
 is decoded again). A measure that cannot be taken (too few keyframes, a face crop with
@@ -18,6 +19,7 @@ from numpy.typing import NDArray
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.detectors.reenactment import SPEC
 from fauxlab.detection.detectors.reenactment.figure import timeline
+from fauxlab.detection.detectors.reenactment.identity import MIN_FACE_WIDTH, IdentityChange
 from fauxlab.detection.detectors.reenactment.score import NORMS
 from fauxlab.detection.detectors.reenactment.stillness import pair_stillness
 from fauxlab.detection.detectors.reenactment.texture import pair_texture_change
@@ -35,7 +37,12 @@ MIN_KEYFRAMES = 4  # with the face: fewer pairs say nothing about motion over ti
 MIN_PAIRS = 3
 
 CANNOT = "Reenactment cannot be judged here: "
-MEASURES: dict[str, PairMeasure] = {"texture": pair_texture_change, "stillness": pair_stillness}
+# Each clip gets fresh measures: the identity measure keeps the last face's embedding.
+MEASURES: dict[str, Callable[[], PairMeasure]] = {
+    "texture": lambda: pair_texture_change,
+    "stillness": lambda: pair_stillness,
+    "identity": IdentityChange,
+}
 
 
 def _cannot(why: str) -> Evidence:
@@ -61,7 +68,8 @@ def measure(keyframes: list[Keyframe]) -> tuple[dict[str, float], dict[str, tupl
     a measure found on fewer than MIN_PAIRS pairs is left out."""
     values: dict[str, float] = {}
     curves: dict[str, tuple[Floats, Floats]] = {}
-    for name, pair in MEASURES.items():
+    for name, make in MEASURES.items():
+        pair = make()
         found = [
             ((a[0] + b[0]) / 2, pair((a[1], a[2]), (b[1], b[2])))
             for a, b in itertools.pairwise(keyframes)
@@ -76,7 +84,8 @@ def measure(keyframes: list[Keyframe]) -> tuple[dict[str, float], dict[str, tupl
 
 
 class ReenactmentDetector:
-    """Texture carried along unchanged and a frozen background: one photo made to move."""
+    """Texture carried along unchanged, a frozen background and a steady identity: one
+    photo made to move."""
 
     name = NAME
 
@@ -93,15 +102,15 @@ class ReenactmentDetector:
             )
         values, curves = measure(keyframes)
         if not values:
-            return _cannot("the face's texture and surroundings could not be compared.")
+            return _cannot("the face's texture, surroundings and identity could not be compared.")
         parts = {name: NORMS[name].describe(value) for name, value in values.items()}
         p = max(part["probability"] for part in parts.values())
         details: dict[str, Any] = {
             "keyframes_with_face": len(keyframes),
             "measures": parts,
             "not_measured": [
-                f"{NORMS[n].name}: found on fewer than {MIN_PAIRS} keyframe pairs (a tight "
-                "face crop has no background)"
+                f"{NORMS[n].name}: found on fewer than {MIN_PAIRS} keyframe pairs "
+                f"({_UNMEASURED[n]})"
                 for n in NORMS
                 if n not in values
             ],
@@ -114,9 +123,15 @@ class ReenactmentDetector:
         return Evidence(NAME, p, _summary(values), details, figures=[figure], weight=SPEC.weight)
 
 
+_UNMEASURED = {
+    "texture": "the skin was too small or flat to compare",
+    "stillness": "a tight face crop has no background",
+    "identity": f"the face is under {MIN_FACE_WIDTH} px wide",
+}
 _SAID = {
     "texture": "the skin's fine texture is carried along unchanged as the face moves",
     "stillness": "the picture around the head stays frozen while the face moves",
+    "identity": "the face's identity stays steadier than a real face's",
 }
 
 

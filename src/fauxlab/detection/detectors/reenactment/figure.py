@@ -7,7 +7,7 @@ from fauxlab.detection.detectors.reenactment.score import NORMS
 from fauxlab.detection.evidence import Figure
 from fauxlab.detection.norms import Floats, NormChart, norm_timeline
 
-COLOURS = {"texture": palette.BLUE, "stillness": palette.ORANGE}
+COLOURS = {"texture": palette.BLUE, "stillness": palette.ORANGE, "identity": palette.GREEN}
 
 
 CHART = NormChart(
@@ -27,10 +27,10 @@ def timeline(curves: dict[str, tuple[Floats, Floats]]) -> Figure:
         "reenactment",
         "Each reenactment measure between consecutive keyframes, divided by the 5th "
         "percentile that real clips reach (the line at 1; below it is unusual): how much "
-        "the skin's fine texture changed once the motion was undone, and how much the "
-        "picture away from the head changed against the face. A photo made to move stays "
-        "low on both. The judgement uses each measure's median over the clip "
-        "(docs/reenactment.md).",
+        "the skin's fine texture changed once the motion was undone, how much the picture "
+        "away from the head changed against the face, and how far the face's identity "
+        "moved. A photo made to move stays low on all three. The judgement uses each "
+        "measure's median over the clip (docs/reenactment.md).",
         chart,
         "svg",
     )

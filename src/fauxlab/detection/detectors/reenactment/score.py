@@ -1,7 +1,7 @@
-"""The reenactment measures' norms. Both are *small* on a photo made to move (texture
+"""The reenactment measures' norms. All are *small* on a photo made to move (texture
 carried along, background frozen), so each is judged against the real clips' median and
 5th percentile; the rule from a value to P(fake) is `fauxlab.detection.norms` (P rises
-in `percentile / value` below the percentile). The evidence takes the larger of the two
+in `percentile / value` below the percentile). The evidence takes the largest of them
 (docs/reenactment.md).
 """
 
@@ -13,7 +13,8 @@ from fauxlab.detection.norms import small_on_fakes
 # clips (`fauxlab.datasplit.VIDEOS.split(root)[0]`, 17 clips), each analysed with the
 # defaults of `fauxlab detect` (32 keyframes), main face track; measured by
 # scripts/reenactment_norms.py. Never fitted on the third-party videos. Ranges (min-max):
-# texture 0.053-0.215, stillness 0.042-0.363 (17 clips, all measured).
+# texture 0.053-0.215, stillness 0.042-0.363, identity 0.077-0.313 (17 clips, all
+# measured).
 TEXTURE = small_on_fakes(
     "texture",
     "texture change: one minus the correlation of the skin's fine detail between keyframes "
@@ -30,4 +31,12 @@ STILLNESS = small_on_fakes(
     median=0.1732,
     p5=0.0591,
 )
-NORMS = {n.name: n for n in (TEXTURE, STILLNESS)}
+IDENTITY = small_on_fakes(
+    "identity",
+    "identity change: distance between the face's 128-D dlib embeddings at consecutive "
+    "keyframes (median over keyframe pairs; 0.6 separates two people)",
+    "distance",
+    median=0.2425,
+    p5=0.1082,
+)
+NORMS = {n.name: n for n in (TEXTURE, STILLNESS, IDENTITY)}
