@@ -19,7 +19,7 @@ import pytest
 from numpy.typing import NDArray
 
 from fauxlab.detection.analysed import AnalysedMedia, analyse
-from fauxlab.detection.detectors.reenactment.detector import ReenactmentDetector
+from fauxlab.detection.detectors.reenactment.detector import ReenactmentDetector, thinned
 from fauxlab.detection.detectors.reenactment.identity import MIN_FACE_WIDTH, IdentityChange
 from fauxlab.detection.detectors.reenactment.stillness import pair_stillness
 from fauxlab.detection.detectors.reenactment.texture import CROP, aligned_change, skin
@@ -122,6 +122,16 @@ def test_identity_change_is_small_for_one_person_and_large_between_two(
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     tiny = Face(box_of(face.landmarks * scale), face.landmarks * scale, 1.0, "test", 0)
     assert IdentityChange()(one, (small, tiny)) is None  # too small to embed reliably
+
+
+def test_thinned_keyframes_are_evenly_spread_and_keep_both_ends() -> None:
+    image = np.zeros((8, 8, 3), np.uint8)
+    face = _face(np.zeros((68, 2), np.float32))
+    frames = [(float(t), image, face) for t in range(32)]
+    times = [t for t, _, _ in thinned(frames, 16)]
+    assert len(times) == 16 and times[0] == 0 and times[-1] == 31
+    assert max(np.diff(times)) - min(np.diff(times)) <= 1
+    assert thinned(frames[:10], 16) == frames[:10] and thinned(frames, None) == frames
 
 
 # -- real clips and a photo made to move -----------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,11 @@ from numpy.typing import NDArray
 from fauxlab.detection.analysed import AnalysedMedia
 from fauxlab.detection.detectors.reenactment import SPEC
 from fauxlab.detection.detectors.reenactment.figure import timeline
-from fauxlab.detection.detectors.reenactment.identity import MIN_FACE_WIDTH, IdentityChange
+from fauxlab.detection.detectors.reenactment.identity import (
+    IDENTITY_KEYFRAMES,
+    MIN_FACE_WIDTH,
+    IdentityChange,
+)
 from fauxlab.detection.detectors.reenactment.score import NORMS
 from fauxlab.detection.detectors.reenactment.stillness import pair_stillness
 from fauxlab.detection.detectors.reenactment.texture import pair_texture_change
@@ -37,12 +42,31 @@ MIN_KEYFRAMES = 4  # with the face: fewer pairs say nothing about motion over ti
 MIN_PAIRS = 3
 
 CANNOT = "Reenactment cannot be judged here: "
-# Each clip gets fresh measures: the identity measure keeps the last face's embedding.
-MEASURES: dict[str, Callable[[], PairMeasure]] = {
-    "texture": lambda: pair_texture_change,
-    "stillness": lambda: pair_stillness,
-    "identity": IdentityChange,
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How to take one measure: a fresh pair measure per clip (the identity measure keeps
+    the last face's embedding), on at most `most_keyframes` evenly spread keyframes."""
+
+    make: Callable[[], PairMeasure]
+    most_keyframes: int | None = None
+
+
+MEASURES: dict[str, Measure] = {
+    "texture": Measure(lambda: pair_texture_change),
+    "stillness": Measure(lambda: pair_stillness),
+    # An embedding costs about 80 ms a face: 16 of the 32 default keyframes halve that.
+    "identity": Measure(IdentityChange, most_keyframes=IDENTITY_KEYFRAMES),
 }
+
+
+def thinned(keyframes: list[Keyframe], most: int | None) -> list[Keyframe]:
+    """At most `most` keyframes, evenly spread from the first to the last."""
+    if most is None or len(keyframes) <= most:
+        return keyframes
+    picks = np.unique(np.round(np.linspace(0, len(keyframes) - 1, most)).astype(int))
+    return [keyframes[i] for i in picks]
 
 
 def _cannot(why: str) -> Evidence:
@@ -68,11 +92,11 @@ def measure(keyframes: list[Keyframe]) -> tuple[dict[str, float], dict[str, tupl
     a measure found on fewer than MIN_PAIRS pairs is left out."""
     values: dict[str, float] = {}
     curves: dict[str, tuple[Floats, Floats]] = {}
-    for name, make in MEASURES.items():
-        pair = make()
+    for name, how in MEASURES.items():
+        pair = how.make()
         found = [
             ((a[0] + b[0]) / 2, pair((a[1], a[2]), (b[1], b[2])))
-            for a, b in itertools.pairwise(keyframes)
+            for a, b in itertools.pairwise(thinned(keyframes, how.most_keyframes))
         ]
         kept = [(t, v) for t, v in found if v is not None]
         if len(kept) < MIN_PAIRS:
