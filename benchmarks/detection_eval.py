@@ -2,7 +2,7 @@
 BENCHMARKS.md.
 
     .venv/bin/python benchmarks/detection_eval.py [--data ../shared/data] [--sets a,b,c]
-        [--swaps runs/det-eval/swaps] [--n 400]
+        [--swaps runs/det-eval/swaps] [--n 400] [--model LEARNED.safetensors]
 
 (a) UTKFace held-out reals (`fauxlab.datasplit.held_out_faces`, never trained on) against
     self-blends of the same faces (fixed seed), clean and after JPEG 75: the `learned`
@@ -56,10 +56,11 @@ def _report(name: str, labels: Sequence[int], scores: Sequence[float]) -> None:
     )
 
 
-def set_a(data: Path, n: int) -> None:
-    bank, _ = build_bank(held_out_faces(data))
-    pairs = validation_set(bank, n)
-    model = LearnedFaceDetector().detector
+def set_a(data: Path, n: int, weights: Path | None) -> None:
+    learned = LearnedFaceDetector(weights)
+    bank, _ = build_bank(held_out_faces(data), geometry=learned.geometry)
+    pairs = validation_set(bank, n, geometry=learned.geometry)
+    model = learned.detector
     labels = pairs.labels.int().tolist()
     for variant, images in (("clean", pairs.clean), ("JPEG 75", pairs.jpeg75)):
         logits = predict_logits(model.model, images)
@@ -120,10 +121,10 @@ def _chunks(media: AnalysedMedia, scores: dict[int, float]) -> list[float]:
     return [max(float(np.mean(v)) for v in people.values()) for people in by_chunk.values()]
 
 
-def set_c(data: Path, swaps: Path, keyframes: int) -> None:
+def set_c(data: Path, swaps: Path, keyframes: int, weights: Path | None) -> None:
     from fauxlab.detection.analysed import AnalysisOptions
 
-    detector = LearnedFaceDetector()
+    detector = LearnedFaceDetector(weights)
     frame_labels: list[int] = []
     frame_scores: list[float] = []
     video_labels: list[int] = []
@@ -154,17 +155,20 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=400, help="faces or samples per class")
     parser.add_argument("--swaps", type=Path, default=Path("runs/det-eval/swaps"))
     parser.add_argument("--keyframes", type=int, default=64, help="(c): keyframes per video")
+    parser.add_argument(
+        "--model", type=Path, default=None, help="(a), (c): learned weights (default: shipped)"
+    )
     args = parser.parse_args()
     torch.set_grad_enabled(False)
     print("| set | n | AUC | (AUC - 0.5) / 0.5 vs chance |")
     print("|---|---|---|---|")
     chosen = args.sets.split(",")
     if "a" in chosen:
-        set_a(args.data, args.n)
+        set_a(args.data, args.n, args.model)
     if "b" in chosen:
         set_b(args.data, args.n)
     if "c" in chosen:
-        set_c(args.data, args.swaps, args.keyframes)
+        set_c(args.data, args.swaps, args.keyframes, args.model)
 
 
 if __name__ == "__main__":
