@@ -146,6 +146,17 @@ def train(
     from fauxlab.detection import CnnTrainConfig
     from fauxlab.synthesis.voice import fakes
 
+    config = CnnTrainConfig(  # checked here, before the vocoders run
+        augmented_copies=copies,
+        steps=steps,
+        minutes=minutes,
+        seed=seed,
+        channels=channels,
+        real_copies=real_copies,
+        cosine=cosine,
+        false_alarm_target=false_alarms,
+    )
+
     words = ["fauxlab", "detector", "train-voice", "--real", str(real), "--out", str(out)]
     words += ["--model", kind, "--seconds", str(seconds), "--copies", str(copies)]
     words += ["--tts", str(tts), "--seed", str(seed), *(["--lfcc-only"] if lfcc_only else [])]
@@ -180,16 +191,6 @@ def train(
         made = list(fakes.resynthesised(reals, families, tick("vocoders"), trained))
         if kind == "cnn":
             calibration_files, _ = split_by_speaker(training, speaker_groups(real), 0.8)
-            config = CnnTrainConfig(
-                augmented_copies=copies,
-                steps=steps,
-                minutes=minutes,
-                seed=seed,
-                channels=channels,
-                real_copies=real_copies,
-                cosine=cosine,
-                false_alarm_target=false_alarms,
-            )
             model = _train_cnn(
                 reals,
                 made,
