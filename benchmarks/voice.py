@@ -83,8 +83,9 @@ def _interval(
 def measure(
     model: VoiceJudge, sets: dict[str, tuple[list[fakes.Clip], list[fakes.Clip]]]
 ) -> dict[str, tuple[float, float, float]]:
-    """Per set (clean, MP3): EER per group of fakes and the share of reals called fake,
-    each with a 95% bootstrap interval."""
+    """Per set (clean, MP3): EER per group of fakes, the share of reals called fake and
+    of each group's fakes caught (both at P >= 0.5, the detector's threshold), each with
+    a 95% bootstrap interval."""
     rng = np.random.default_rng(0)
     out: dict[str, tuple[float, float, float]] = {}
     for suffix, (reals, made) in sets.items():
@@ -95,11 +96,20 @@ def measure(
             mask = np.isin(families, sorted(chosen))
             if mask.any():
                 out[f"eer_{name}{suffix}"] = _interval(real, fake[mask], rng)
-        called = (real >= 0.5).astype(float)
-        draws = [rng.choice(called, len(called)).mean() for _ in range(BOOTSTRAP)]
-        low, high = np.percentile(draws, [2.5, 97.5])
-        out[f"real_called_fake{suffix}"] = (float(called.mean()), float(low), float(high))
+        out[f"real_called_fake{suffix}"] = _share(real >= 0.5, rng)
+        for name, chosen in GROUPS.items():
+            mask = np.isin(families, sorted(chosen))
+            if mask.any():
+                out[f"caught_{name}{suffix}"] = _share(fake[mask] >= 0.5, rng)
     return out
+
+
+def _share(hits: NDArray[np.bool_], rng: np.random.Generator) -> tuple[float, float, float]:
+    """The share of `hits` with a 95% bootstrap interval."""
+    values = hits.astype(float)
+    draws = [rng.choice(values, len(values)).mean() for _ in range(BOOTSTRAP)]
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return float(values.mean()), float(low), float(high)
 
 
 def main() -> None:
