@@ -4,7 +4,7 @@ speakers' files and of the shared videos' sound tracks each voice model calls sy
     python benchmarks/voice_reals.py [--data ../shared/data] [--model other.safetensors ...]
                                      [--also ../shared/data/thirdparty/videos/real]
 
-The shipped model first, then each `--model`; every one scores the same sound. The
+The shipped linear model first, then each `--model`; every one scores the same sound. The
 issue's goal: no real held-out clip called fake at the default threshold (0.5); the
 detector's own "machine-made" line is 0.65. `--also` adds a folder of real media measured
 the same way (the third-party real videos: measured only, never trained or calibrated on).
@@ -46,7 +46,7 @@ def main() -> None:
             sound = read_audio(path, RATE)
             if sound is not None:
                 sounds.setdefault(group, {})[path.name] = sound.samples
-    models = {"shipped": load_shipped_model(), **{str(p): load_model(p) for p in args.model}}
+    models = {"linear": load_shipped_model(), **{str(p): load_model(p) for p in args.model}}
     for name, model in models.items():
         everything: dict[str, float] = {}
         counts = []
