@@ -9,7 +9,7 @@ The held-out set is rebuilt here from the shared speech folder (`fauxlab.dataspl
 a quarter of the files, by whole speakers): the first `--seconds` of each recording, its
 resynthesis by each vocoder (with `--vocoder`, also by the neural vocoder that
 `train-voice --vocoder-out` saved, trained on the training speakers only), and `--tts`
-sentences spoken by Piper. Each model file is measured on the same set, the shipped one
+sentences spoken by Piper. Each model file is measured on the same set, the shipped linear one
 first, and each scores the same 60 s clip (the decode-only floor beside it).
 """
 
@@ -39,12 +39,12 @@ from fauxlab.synthesis.voice import fakes
 from fauxlab.synthesis.voice.neural import load_vocoder
 
 
-def _speed(held: list[Path], folder: Path, model: Path | None) -> dict[str, float]:
+def _speed(held: list[Path], folder: Path, model: str) -> dict[str, float]:
     """Seconds to decode a 60 s clip, and to decode and score it with the voice detector
     (best of two: the first call also loads the model's code)."""
     joined = np.concatenate([fakes.read_clip(p, None).samples for p in held])[: 60 * fakes.RATE]
     clip = write_audio(folder / "sixty.flac", joined, fakes.RATE)
-    detector = VoiceDetector(None if model is None else str(model))
+    detector = VoiceDetector(model)
     started = time.perf_counter()
     read_audio(clip)
     decode = time.perf_counter() - started
@@ -83,8 +83,9 @@ def _interval(
 def measure(
     model: VoiceJudge, sets: dict[str, tuple[list[fakes.Clip], list[fakes.Clip]]]
 ) -> dict[str, tuple[float, float, float]]:
-    """Per set (clean, MP3): EER per group of fakes and the share of reals called fake,
-    each with a 95% bootstrap interval."""
+    """Per set (clean, MP3): EER per group of fakes, the share of reals called fake and
+    of each group's fakes caught (both at P >= 0.5, the detector's threshold), each with
+    a 95% bootstrap interval."""
     rng = np.random.default_rng(0)
     out: dict[str, tuple[float, float, float]] = {}
     for suffix, (reals, made) in sets.items():
@@ -95,11 +96,20 @@ def measure(
             mask = np.isin(families, sorted(chosen))
             if mask.any():
                 out[f"eer_{name}{suffix}"] = _interval(real, fake[mask], rng)
-        called = (real >= 0.5).astype(float)
-        draws = [rng.choice(called, len(called)).mean() for _ in range(BOOTSTRAP)]
-        low, high = np.percentile(draws, [2.5, 97.5])
-        out[f"real_called_fake{suffix}"] = (float(called.mean()), float(low), float(high))
+        out[f"real_called_fake{suffix}"] = _share(real >= 0.5, rng)
+        for name, chosen in GROUPS.items():
+            mask = np.isin(families, sorted(chosen))
+            if mask.any():
+                out[f"caught_{name}{suffix}"] = _share(fake[mask] >= 0.5, rng)
     return out
+
+
+def _share(hits: NDArray[np.bool_], rng: np.random.Generator) -> tuple[float, float, float]:
+    """The share of `hits` with a 95% bootstrap interval."""
+    values = hits.astype(float)
+    draws = [rng.choice(values, len(values)).mean() for _ in range(BOOTSTRAP)]
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return float(values.mean()), float(low), float(high)
 
 
 def main() -> None:
@@ -118,14 +128,14 @@ def main() -> None:
     families = (*fakes.TRAINING_VOCODERS, *trained, *fakes.LEFT_OUT_VOCODERS)
     made = [*fakes.resynthesised(reals, families, trained=trained), *fakes.spoken(args.tts)]
     sets = {"": (reals, made), "_mp3_64k": (_mp3(reals), _mp3(made))}
-    models = {"shipped": load_shipped_model()}
+    models = {"linear": load_shipped_model()}
     models.update({str(p): load_model(p) for p in args.model})
     table = {name: measure(model, sets) for name, model in models.items()}
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
-        speed = {"shipped": _speed(held, Path(folder), None)}
-        speed.update({str(p): _speed(held, Path(folder), p) for p in args.model})
+        speed = {"linear": _speed(held, Path(folder), "linear")}
+        speed.update({str(p): _speed(held, Path(folder), str(p)) for p in args.model})
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", file=sys.stderr)
     if args.json:
         json.dump({"models": table, "speed": speed}, sys.stdout, indent=2)

@@ -78,8 +78,8 @@ def _recipe(
     if model is not None:
         options += (("learned", "model", model),)
     if voice_model is not None:
-        if voice_model != "cnn" and not Path(voice_model).is_file():
-            raise InputError(f"--voice-model {voice_model}: not a file; give a path or cnn")
+        if voice_model not in ("cnn", "linear") and not Path(voice_model).is_file():
+            raise InputError(f"--voice-model {voice_model}: not a file; give a path, cnn or linear")
         options += (("voice", "model", voice_model),)
     if detectors is None:
         return DetectorRecipe(None, options)
@@ -152,7 +152,8 @@ MODEL_HELP = (
     "A learned detector (.safetensors or a `detector train` run) instead of the shipped one."
 )
 VOICE_MODEL_HELP = (
-    "The voice detector's model: cnn (the small CNN shipped beside the default) or a file."
+    "The voice detector's model: cnn (the small CNN, the default), linear (the LFCC "
+    "model shipped beside it) or a file."
 )
 
 

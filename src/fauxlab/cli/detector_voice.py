@@ -20,7 +20,7 @@ from fauxlab.cli.output import print_json, progress_bar, stdout
 from fauxlab.errors import InputError, OutputExistsError
 
 if TYPE_CHECKING:
-    from fauxlab.detection import Recording
+    from fauxlab.detection import CnnTrainConfig, Recording
     from fauxlab.synthesis.voice.fakes import Clip
 
 THRESHOLD = 0.5
@@ -104,6 +104,27 @@ def train(
     ] = None,
     steps: Annotated[int, typer.Option(help="CNN training steps (batches of 32).")] = 2000,
     minutes: Annotated[float, typer.Option(help="CNN training wall-clock cap.")] = 40.0,
+    channels: Annotated[
+        str,
+        typer.Option(
+            help="CNN augmentation: codecs (MP3, Opus, telephone, resampling, noise) or wide "
+            "(also rooms, coloured noise, loudness, AAC)."
+        ),
+    ] = "codecs",
+    real_copies: Annotated[
+        int | None,
+        typer.Option(help="CNN: augmented copies of each real (default: --copies)."),
+    ] = None,
+    cosine: Annotated[
+        bool, typer.Option("--cosine", help="CNN: learning rate falling on a cosine.")
+    ] = False,
+    false_alarms: Annotated[
+        float | None,
+        typer.Option(
+            help="CNN: raise the 0.5 point until at most this share of the calibration "
+            "reals reach it."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Train the voice detector on real speech against its resynthesis by Griffin-Lim, a
@@ -118,14 +139,29 @@ def train(
         raise InputError("--vocoder-out needs the neural vocoder (drop --no-neural)")
     if min(steps, vocoder_steps) < 1 or minutes <= 0:
         raise InputError("--steps, --vocoder-steps and --minutes must be positive")
+    cnn_words = _cnn_options(channels, real_copies, cosine, false_alarms)
+    if cnn_words and kind != "cnn":
+        raise InputError(f"{cnn_words[0]} is an option of --model cnn")
     from fauxlab.datasplit import Source, speaker_groups, split_by_speaker
+    from fauxlab.detection import CnnTrainConfig
     from fauxlab.synthesis.voice import fakes
+
+    config = CnnTrainConfig(  # checked here, before the vocoders run
+        augmented_copies=copies,
+        steps=steps,
+        minutes=minutes,
+        seed=seed,
+        channels=channels,
+        real_copies=real_copies,
+        cosine=cosine,
+        false_alarm_target=false_alarms,
+    )
 
     words = ["fauxlab", "detector", "train-voice", "--real", str(real), "--out", str(out)]
     words += ["--model", kind, "--seconds", str(seconds), "--copies", str(copies)]
     words += ["--tts", str(tts), "--seed", str(seed), *(["--lfcc-only"] if lfcc_only else [])]
     words += ["--vocoder-steps", str(vocoder_steps)] if neural else ["--no-neural"]
-    words += ["--steps", str(steps), "--minutes", str(minutes)] if kind == "cnn" else []
+    words += ["--steps", str(steps), "--minutes", str(minutes), *cnn_words] if kind == "cnn" else []
     command = shlex.join(words)
     training, held = Source(real.name, holdout_fraction=0.25, by_speaker=True).split(real.parent)
     with progress_bar() as bar:
@@ -159,10 +195,7 @@ def train(
                 reals,
                 made,
                 {p.name for p in calibration_files},
-                seed,
-                copies,
-                steps,
-                minutes,
+                config,
                 lambda phase, d, t: tick(phase)(d, t),
             )
         else:
@@ -201,19 +234,27 @@ def _train_linear(
     return train_voice(_recordings([*reals, *made]), config, tick)
 
 
+def _cnn_options(
+    channels: str, real_copies: int | None, cosine: bool, false_alarms: float | None
+) -> list[str]:
+    """The CNN-only options given (left out at their defaults, so that the first CNN's
+    command reads as it did)."""
+    words = [] if channels == "codecs" else ["--channels", channels]
+    words += [] if real_copies is None else ["--real-copies", str(real_copies)]
+    words += ["--cosine"] if cosine else []
+    return words + ([] if false_alarms is None else ["--false-alarms", str(false_alarms)])
+
+
 def _train_cnn(
     reals: list[Clip],
     made: list[Clip],
     calibration_names: set[str],
-    seed: int,
-    copies: int,
-    steps: int,
-    minutes: float,
+    config: CnnTrainConfig,
     tick: Any,
 ) -> Any:
     """The CNN on the training speakers, its weights chosen and calibrated on a fifth of
     them (whole speakers) with their fakes."""
-    from fauxlab.detection import CnnTrainConfig, train_cnn
+    from fauxlab.detection import train_cnn
 
     def source(clip: Clip) -> str:
         return clip.name.split(":", 1)[-1]
@@ -221,5 +262,4 @@ def _train_cnn(
     clips = [*reals, *made]
     fit = [c for c in clips if source(c) not in calibration_names]
     held = [c for c in clips if source(c) in calibration_names]
-    config = CnnTrainConfig(augmented_copies=copies, steps=steps, minutes=minutes, seed=seed)
     return train_cnn(_recordings(fit), _recordings(held), config, tick)

@@ -1,17 +1,26 @@
 """Training the voice CNN on recordings handed in (real speech and its fakes).
 
 Each recording and its augmented copies (MP3 and Opus at low bit rates, the telephone
-band, a lower sample rate, noise: `train.AUGMENTATIONS`) become log spectrograms once;
-batches then take random 2 s windows of speech from them, half real and half fake, so
-each step sees windows the grid of the detector would not cut. Training runs on one
-thread (the machine is shared), for a number of steps or minutes, whichever ends first;
-the weights kept are those with the lowest EER on the calibration recordings (training
-side, other speakers), on which the Platt scaling is then fitted, file by file.
+band, a lower sample rate, noise: `train.AUGMENTATIONS`; with `channels="wide"` also
+rooms, coloured background noise, loudness and AAC: `channels.WIDE_AUGMENTATIONS`) become
+log spectrograms once; batches then take random 2 s windows of speech from them, half
+real and half fake, so each step sees windows the grid of the detector would not cut.
+Reals may get more augmented copies than fakes (`real_copies`: there are four fakes per
+real, so the real class otherwise hears a quarter of the channels); batches then draw
+clean and augmented versions in the same shares for both classes, so that being
+augmented is no cue. Training runs on one thread (the machine is shared), for a number
+of steps or minutes, whichever ends first, the learning rate constant or falling on a
+cosine over whichever of the two ends first; the weights kept are those with the lowest
+EER on the calibration recordings (training side, other speakers), on which the Platt
+scaling is then fitted, file by file, and, with `false_alarm_target`, its 0.5 point
+raised until at most that share of the calibration reals (clean and through several
+channels) reach it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +31,7 @@ import torch
 from numpy.typing import NDArray
 from torch.nn import functional
 
+from fauxlab.detection.detectors.voice.channels import CHANNEL_SETS, Augmentation, augment_with
 from fauxlab.detection.detectors.voice.cnn import (
     CnnVoiceModel,
     Lcnn,
@@ -36,7 +46,7 @@ from fauxlab.detection.detectors.voice.features import (
     log_spectrogram,
     speech_frames,
 )
-from fauxlab.detection.detectors.voice.train import Recording, augment
+from fauxlab.detection.detectors.voice.train import Recording
 from fauxlab.detection.linear import fit_logistic
 from fauxlab.detection.metrics import equal_error_rate
 from fauxlab.errors import InputError
@@ -55,6 +65,24 @@ class CnnTrainConfig:
     check_every: int = 200  # steps between calibration checks (the best weights are kept)
     threads: int = 1
     seed: int = 0
+    channels: str = "codecs"  # CHANNEL_SETS: "codecs" (the first CNN's) or "wide"
+    real_copies: int | None = None  # augmented copies of each real (None: augmented_copies)
+    cosine: bool = False  # the learning rate falls on a cosine to 2% of its start
+    false_alarm_target: float | None = None  # share of calibration reals allowed at P >= 0.5
+
+    def __post_init__(self) -> None:
+        if self.channels not in CHANNEL_SETS:
+            choices = ", ".join(CHANNEL_SETS)
+            raise InputError(f"unknown channel set {self.channels!r}; choose from {choices}")
+        if self.real_copies is not None and self.real_copies < 0:
+            raise InputError(f"real copies must be 0 or more, got {self.real_copies}")
+        target = self.false_alarm_target
+        if target is not None and not 0.0 <= target < 1.0:
+            raise InputError(f"the false-alarm target must lie in [0, 1), got {target}")
+
+
+CALIBRATION_REAL_COPIES = 4  # channel versions of each calibration real for the 0.5 point
+FINAL_LEARNING_RATE = 0.02  # of the first, at the end of the cosine
 
 
 @dataclass(frozen=True)
@@ -65,17 +93,20 @@ class Spectrogram:
     db: NDArray[np.float16]
     starts: NDArray[np.int_]
     fake: bool
+    clean: bool = True  # the recording as given, not an augmented copy
 
 
-def spectrogram(samples: NDArray[np.float32], settings: LfccSettings, fake: bool) -> Spectrogram:
+def spectrogram(
+    samples: NDArray[np.float32], settings: LfccSettings, fake: bool, clean: bool = True
+) -> Spectrogram:
     db = log_spectrogram(samples, settings)
     speech = speech_frames(frame_levels(samples, settings))[: len(db)].astype(np.float64)
     length = settings.segment_frames
     if len(db) < length:
-        return Spectrogram(db.astype(np.float16), np.zeros(0, int), fake)
+        return Spectrogram(db.astype(np.float16), np.zeros(0, int), fake, clean)
     share = np.convolve(speech, np.ones(length) / length, mode="valid")
     starts = np.flatnonzero(share >= MIN_SPEECH_SHARE)
-    return Spectrogram(db.astype(np.float16), starts, fake)
+    return Spectrogram(db.astype(np.float16), starts, fake, clean)
 
 
 def spectrograms(
@@ -84,24 +115,54 @@ def spectrograms(
     copies: int,
     rng: np.random.Generator,
     progress: Progress | None = None,
+    table: dict[str, Augmentation] = CHANNEL_SETS["codecs"],
+    real_copies: int | None = None,
 ) -> list[Spectrogram]:
-    """Every recording and `copies` augmented versions of it, as spectrograms."""
+    """Every recording and `copies` augmented versions of it (`real_copies` for reals,
+    when given), drawn from `table`, as spectrograms."""
     out = []
     for i, recording in enumerate(recordings):
-        versions = [recording.samples]
-        versions += [augment(recording.samples, settings.rate, rng)[1] for _ in range(copies)]
-        out += [spectrogram(v, settings, recording.fake) for v in versions]
+        count = copies if real_copies is None or recording.fake else real_copies
+        out.append(spectrogram(recording.samples, settings, recording.fake))
+        out += [
+            spectrogram(
+                augment_with(table, recording.samples, settings.rate, rng),
+                settings,
+                recording.fake,
+                clean=False,
+            )
+            for _ in range(count)
+        ]
         if progress is not None:
             progress("spectrograms", i + 1, len(recordings))
     return [s for s in out if len(s.starts)]
 
 
+def _picks(
+    pool: list[Spectrogram], count: int, clean_share: float | None, rng: np.random.Generator
+) -> list[int]:
+    """`count` indices into `pool`: uniform, or clean versions with `clean_share`."""
+    if clean_share is None:
+        return [int(k) for k in rng.integers(len(pool), size=count)]
+    clean = [i for i, s in enumerate(pool) if s.clean]
+    augmented = [i for i, s in enumerate(pool) if not s.clean]
+    out = []
+    for take_clean in rng.random(count) < clean_share:
+        group = clean if (take_clean and clean) or not augmented else augmented
+        out.append(group[int(rng.integers(len(group)))])
+    return out
+
+
 def _batch(
-    pool: list[Spectrogram], count: int, length: int, rng: np.random.Generator
+    pool: list[Spectrogram],
+    count: int,
+    length: int,
+    rng: np.random.Generator,
+    clean_share: float | None = None,
 ) -> torch.Tensor:
     windows = []
-    for k in rng.integers(len(pool), size=count):
-        item = pool[int(k)]
+    for k in _picks(pool, count, clean_share, rng):
+        item = pool[k]
         start = int(rng.choice(item.starts))
         windows.append(normalised(item.db[start : start + length].astype(np.float64)))
     return torch.from_numpy(np.stack(windows))[:, None]
@@ -128,6 +189,28 @@ def platt_fit(logits: NDArray[np.float64], fake: NDArray[np.bool_]) -> tuple[flo
     return float(weights[0]), bias
 
 
+def raise_threshold(
+    platt: tuple[float, float], real_logits: NDArray[np.float64], target: float
+) -> tuple[float, float]:
+    """The Platt scaling with its 0.5 point moved up (never down) to where at most
+    `target` of `real_logits` reach it; the slope is kept."""
+    a, b = platt
+    if a <= 0 or len(real_logits) == 0:
+        return platt
+    edge = float(np.quantile(real_logits, 1.0 - target, method="higher"))
+    return a, min(b, -a * edge)
+
+
+def learning_rate(config: CnnTrainConfig, step: int, seconds: float) -> float:
+    """Constant, or on a cosine over the training's progress: the larger of the steps'
+    share and the minutes' share done (training ends at whichever comes first)."""
+    if not config.cosine:
+        return config.learning_rate
+    done = min(1.0, max(step / config.steps, seconds / (60 * config.minutes)))
+    floor = FINAL_LEARNING_RATE * config.learning_rate
+    return floor + (config.learning_rate - floor) * 0.5 * (1 + math.cos(math.pi * done))
+
+
 def train_cnn(
     recordings: Sequence[Recording],
     calibration: Sequence[Recording],
@@ -145,12 +228,17 @@ def train_cnn(
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     settings = config.settings
-    pool = spectrograms(recordings, settings, config.augmented_copies, rng, progress)
+    table = CHANNEL_SETS[config.channels]
+    pool = spectrograms(
+        recordings, settings, config.augmented_copies, rng, progress, table, config.real_copies
+    )
     reals = [s for s in pool if not s.fake]
     fakes = [s for s in pool if s.fake]
+    # with more copies of reals, both classes draw clean versions at the fakes' share
+    clean_share = None if config.real_copies is None else 1 / (1 + config.augmented_copies)
     checks = [*calibration]
     checks += [
-        Recording(r.name, augment(r.samples, settings.rate, rng)[1], r.fake, r.family)
+        Recording(r.name, augment_with(table, r.samples, settings.rate, rng), r.fake, r.family)
         for r in calibration
     ]
     truth = np.array([r.fake for r in checks])
@@ -164,10 +252,12 @@ def train_cnn(
     history: list[tuple[int, float]] = []
     while step < config.steps and time.monotonic() - started < 60 * config.minutes:
         net.train()
+        for param_group in optimiser.param_groups:
+            param_group["lr"] = learning_rate(config, step, time.monotonic() - started)
         x = torch.cat(
             [
-                _batch(reals, half, settings.segment_frames, rng),
-                _batch(fakes, config.batch - half, settings.segment_frames, rng),
+                _batch(reals, half, settings.segment_frames, rng, clean_share),
+                _batch(fakes, config.batch - half, settings.segment_frames, rng, clean_share),
             ]
         )
         loss = functional.binary_cross_entropy_with_logits(net(x), labels)
@@ -190,6 +280,17 @@ def train_cnn(
     net.load_state_dict(best[1])
     net.eval()
     platt = platt_fit(file_logits(net, checks, settings), truth)
+    unshifted = platt
+    if config.false_alarm_target is not None:
+        reals_heard = [r for r in checks if not r.fake]
+        reals_heard += [
+            Recording(r.name, augment_with(table, r.samples, settings.rate, rng), False, r.family)
+            for r in calibration
+            if not r.fake
+            for _ in range(CALIBRATION_REAL_COPIES - 1)
+        ]
+        real_logits = file_logits(net, reals_heard, settings)
+        platt = raise_threshold(platt, real_logits, config.false_alarm_target)
     details = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "training": json.dumps(
@@ -200,6 +301,11 @@ def train_cnn(
                 "windows_pool": len(pool),
                 "calibration_eer": history,
                 "parameters": sum(p.numel() for p in net.parameters()),
+                "channels": config.channels,
+                "real_copies": config.real_copies,
+                "cosine": config.cosine,
+                "false_alarm_target": config.false_alarm_target,
+                "platt_before_threshold": [round(v, 4) for v in unshifted],
             }
         ),
         **(info or {}),

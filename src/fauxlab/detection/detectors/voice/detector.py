@@ -124,8 +124,8 @@ def spectrogram_figure(samples: FloatArray, settings: LfccSettings, judged: Judg
 
 
 class VoiceDetector:
-    """The speech's 2 s windows, scored by the shipped voice model (a small CNN on the
-    log spectrogram, or a linear model on LFCC statistics)."""
+    """The speech's 2 s windows, scored by a shipped voice model (the small CNN on the
+    log spectrogram by default, or the linear model on LFCC statistics)."""
 
     name = NAME
 

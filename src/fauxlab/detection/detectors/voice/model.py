@@ -29,9 +29,9 @@ from fauxlab.errors import ModelError
 
 FORMAT = "fauxlab-voice-detector/1"
 CNN_FORMAT = "fauxlab-voice-cnn/1"
-SHIPPED = "voice.safetensors"
-# the CNN, shipped beside the default for `--voice-model cnn` (voice.md: it is
-# far better on the Piper voice, worse after MP3 on the LPC vocoder and on real voices)
+SHIPPED = "voice.safetensors"  # the linear model (`--voice-model linear`)
+# the CNN, the detector's default since its second version (voice.md: far fewer real
+# voices called fake and far better on neural speech; worse after MP3 on the vocoders)
 SHIPPED_CNN = "voice-cnn.safetensors"
 
 
@@ -104,20 +104,20 @@ def load_linear_model(path: Path) -> VoiceModel:
 
 
 def load_shipped_model() -> VoiceJudge:
-    """The model that ships inside the package (fauxlab/assets/detectors/)."""
+    """The linear model that ships inside the package (fauxlab/assets/detectors/)."""
     return read_shipped(SHIPPED, load_model)
 
 
 def load_shipped_cnn() -> VoiceJudge:
-    """The CNN shipped beside the default model."""
+    """The CNN that ships inside the package: the detector's default."""
     return read_shipped(SHIPPED_CNN, load_model)
 
 
 def load_named_model(model: str | None) -> VoiceJudge:
-    """The detector's `model` option: None for the shipped model, "cnn" for the shipped
-    CNN, else a model file's path."""
-    if model is None:
-        return load_shipped_model()
-    if model == "cnn":
+    """The detector's `model` option: None or "cnn" for the shipped CNN (the default),
+    "linear" for the shipped linear model, else a model file's path."""
+    if model is None or model == "cnn":
         return load_shipped_cnn()
+    if model == "linear":
+        return load_shipped_model()
     return load_model(Path(model))
