@@ -18,7 +18,7 @@ from fauxlab.detection.detectors.learned.crops import (
     cut_input,
     jitter_matrix,
 )
-from fauxlab.detection.detectors.learned.degrade import degrade, jpeg
+from fauxlab.detection.detectors.learned.degrade import degrade, h264, jpeg
 from fauxlab.detection.detectors.learned.sbi import blend_mask, boundary, self_blend
 from fauxlab.errors import InputError, ModelError
 from fauxlab.faces.align import template_in_crop
@@ -137,6 +137,35 @@ def test_degradations_keep_shape_and_type() -> None:
         out = degrade(image, rng)
         assert out.shape == image.shape and out.dtype == np.uint8
     assert np.abs(jpeg(image, 30).astype(int) - image.astype(int)).mean() > 1
+
+
+def _psnr(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> float:
+    error = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return 10 * np.log10(255.0**2 / max(error, 1e-12))
+
+
+def test_h264_round_trip_keeps_the_picture_and_loses_more_at_lower_quality() -> None:
+    from skimage import data
+
+    photo = np.ascontiguousarray(data.astronaut()[100:201, 150:225])  # odd sides: 101 x 75
+    fine, coarse = h264(photo, 20), h264(photo, 45)
+    assert fine.shape == coarse.shape == photo.shape and fine.dtype == np.uint8
+    assert _psnr(photo, fine) > 30 > _psnr(photo, coarse) + 2
+    assert np.array_equal(h264(photo, 20), fine)  # the same crop, the same pixels
+
+
+def test_the_video_codec_is_opt_in_and_keeps_batches_repeatable() -> None:
+    image, _ = _face()
+    plain = [degrade(image, np.random.default_rng(s)) for s in range(12)]
+    coded = [degrade(image, np.random.default_rng(s), codec=True) for s in range(12)]
+    assert all(c.shape == image.shape and c.dtype == np.uint8 for c in coded)
+    assert any(not np.array_equal(p, c) for p, c in zip(plain, coded, strict=True))
+    bank = _bank()
+    first = training_batch(bank, pairs=3, seed=7, step=11, codec=True)
+    assert torch.equal(
+        first.images, training_batch(bank, pairs=3, seed=7, step=11, codec=True).images
+    )
+    assert not torch.equal(first.images, training_batch(bank, pairs=3, seed=7, step=11).images)
 
 
 def test_platt_recovers_an_overconfident_scale() -> None:

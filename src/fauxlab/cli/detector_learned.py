@@ -28,6 +28,12 @@ def train(
     size: int = typer.Option(
         128, help="Side of the face crop the network sees, in pixels (a multiple of 32)."
     ),
+    video_codec: bool = typer.Option(
+        False,
+        "--video-codec",
+        help="Also put real and blended crops alike through H.264 (shrunk, encoded, "
+        "enlarged), so that re-encoded real video is not read as a blend.",
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
     as_json: bool = typer.Option(False, "--json", help="Print the validation result as JSON."),
 ) -> None:
@@ -53,6 +59,7 @@ def train(
         seed=seed,
         decay_steps=decay_steps,
         input_size=size,
+        video_codec=video_codec,
     )
     command = shlex.join(["fauxlab", *sys.argv[1:]])
     with progress_bar() as bar:

@@ -65,7 +65,12 @@ def make_pair(
 
 
 def training_batch(
-    bank: FaceBank, pairs: int, seed: int, step: int, geometry: CropGeometry = DEFAULT_GEOMETRY
+    bank: FaceBank,
+    pairs: int,
+    seed: int,
+    step: int,
+    geometry: CropGeometry = DEFAULT_GEOMETRY,
+    codec: bool = False,
 ) -> Batch:
     rng = np.random.default_rng([seed, step])
     images: list[NDArray[np.uint8]] = []
@@ -77,8 +82,8 @@ def training_batch(
         if rng.random() < 0.5:
             real, fake, edge = real[:, ::-1], fake[:, ::-1], edge[:, ::-1]
         images += [
-            degrade(np.ascontiguousarray(real), rng),
-            degrade(np.ascontiguousarray(fake), rng),
+            degrade(np.ascontiguousarray(real), rng, codec),
+            degrade(np.ascontiguousarray(fake), rng, codec),
         ]
         targets += [empty, np.ascontiguousarray(edge)]
     labels = torch.tensor([0.0, 1.0] * pairs)

@@ -68,6 +68,7 @@ class DetectorConfig:
     eval_every: int = 250
     validation_faces: int = 400
     input_size: int = INPUT_SIZE  # the crop's side in pixels
+    video_codec: bool = False  # H.264 round trips in the degradations (degrade.py)
 
     @property
     def geometry(self) -> CropGeometry:
@@ -205,7 +206,9 @@ def _train_step(
     step: int,
     total: int | None,
 ) -> tuple[int, dict[str, float]]:
-    batch = training_batch(bank, config.pairs, config.seed, step, config.geometry)
+    batch = training_batch(
+        bank, config.pairs, config.seed, step, config.geometry, codec=config.video_codec
+    )
     for group in optimiser.param_groups:
         group["lr"] = learning_rate(config, step, total)
     loss, record = _loss(model, batch.images, batch.labels, batch.boundaries,
