@@ -24,13 +24,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 from torch.nn import functional
 
 from fauxlab.errors import ModelError
 from fauxlab.synthesis.voice.vocoders import HOP, MEL_BANDS, N_FFT, Samples, _match, mel_filters
+from fauxlab.training.checkpoint import load_weights
 
 FORMAT = "fauxlab-neural-vocoder/1"
 UPSAMPLING = (4, 4, 8)  # product = HOP
@@ -125,16 +125,7 @@ class NeuralVocoder:
 
 def load_vocoder(path: Path) -> NeuralVocoder:
     """Read a saved neural vocoder; a missing, damaged or foreign file is a ModelError."""
-    if not path.is_file():
-        raise ModelError(f"{path}: neural vocoder not found")
-    try:
-        from safetensors import safe_open
-
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = dict(handle.metadata() or {})
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise ModelError(f"{path}: vocoder file is truncated or corrupt ({exc})") from exc
+    state, metadata = load_weights(path)
     if metadata.get("format") != FORMAT:
         raise ModelError(f"{path}: not a fauxlab neural vocoder (format {metadata.get('format')})")
     generator = Generator()

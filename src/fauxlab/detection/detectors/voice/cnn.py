@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import torch
 from numpy.typing import NDArray
-from safetensors import SafetensorError, safe_open
 from safetensors.torch import save
 from torch import nn
 
@@ -37,6 +36,7 @@ from fauxlab.detection.detectors.voice.model import CNN_FORMAT
 from fauxlab.detection.linear import sigmoid
 from fauxlab.errors import ModelError
 from fauxlab.fileio import write_durably
+from fauxlab.training.checkpoint import load_weights
 
 FORMAT = CNN_FORMAT
 WIDTHS = (16, 24, 32, 48, 64)  # convolution outputs (halved by max-feature-map)
@@ -172,12 +172,7 @@ class CnnVoiceModel:
 
 def load_cnn_model(path: Path) -> CnnVoiceModel:
     """Read a CNN voice model; a damaged or mismatched file is a ModelError."""
-    try:
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = dict(handle.metadata() or {})
-            tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise ModelError(f"{path}: model file is truncated or corrupt ({exc})") from exc
+    tensors, metadata = load_weights(path)
     if metadata.get("format") != FORMAT:
         raise ModelError(f"{path}: not a fauxlab voice CNN (format {metadata.get('format')})")
     net = Lcnn()
